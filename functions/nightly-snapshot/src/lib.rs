@@ -1,0 +1,236 @@
+//! nightly-snapshot — the runbook's バックアップ, automated.
+//!
+//! Takes the runbook-named manual snapshot of the Aurora cluster at the
+//! event's time (a retried event names the same snapshot and succeeds without
+//! a second one), prunes this function's own old snapshots (retention +
+//! keep-min), checks that the previous snapshot became `available` and the
+//! region's manual-snapshot quota, then reports and notifies.
+
+pub mod config;
+pub mod event;
+pub mod plan;
+pub mod rds;
+mod text;
+
+use chrono::{DateTime, Utc};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use shared::{ActionResult, Error, Notifier, Report, ReportBuilder};
+
+pub use crate::config::SnapshotConfig;
+pub use crate::event::{SnapshotRequest, Trigger};
+use crate::plan::{
+    CREATED_BY_VALUE, SnapshotInfo, TAG_CREATED_BY, TAG_REASON, TAG_TRIGGER,
+    evaluate_previous, evaluate_quota, plan_pruning, snapshot_id,
+};
+use crate::rds::Created;
+use crate::text::Texts;
+
+/// The function (binary) name, as in reports and notifications.
+pub const FUNCTION: &str = "nightly-snapshot";
+
+/// What the handler needs, built once per process.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings.
+    pub config: SnapshotConfig,
+    /// RDS client.
+    pub rds: aws_sdk_rds::Client,
+    /// Where reports go.
+    pub notifier: Notifier,
+}
+
+impl State {
+    /// Builds the state from settings and an SDK configuration.
+    pub fn new(config: SnapshotConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
+        let topic = config.common.require_topic()?.clone();
+        let notifier = Notifier::new(
+            aws_sdk_sns::Client::new(sdk),
+            topic,
+            config.common.lang,
+            config.common.timezone,
+        );
+        Ok(State {
+            rds: aws_sdk_rds::Client::new(sdk),
+            notifier,
+            config,
+        })
+    }
+}
+
+/// The Lambda handler: one snapshot run per event, reported and notified.
+/// Bad input is returned to the caller without a notification; any other
+/// failure is notified, then returned so Lambda retries.
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, Error> {
+    let request = SnapshotRequest::parse(event.payload, state.config.common.dry_run, Utc::now)?;
+    tracing::info!(
+        trigger = request.trigger.as_str(),
+        reason = %request.reason,
+        at = %request.now.to_rfc3339(),
+        dry_run = request.dry_run,
+        "snapshot run started"
+    );
+    let report = match run(state, &request).await {
+        Ok(report) => report,
+        Err(err) => {
+            tracing::error!(error = %err, error_type = %err.error_type(), "snapshot run failed");
+            if err.notifies() {
+                state
+                    .notifier
+                    .publish_failure(FUNCTION, request.now, request.dry_run, &err)
+                    .await;
+            }
+            return Err(err);
+        }
+    };
+    tracing::info!(severity = report.severity.as_str(), title = %report.title, "snapshot run finished");
+    // A lost notification is a failed run: the retry names the same snapshot,
+    // creates nothing new and publishes again.
+    state.notifier.publish(&report).await?;
+    Ok(report)
+}
+
+/// One snapshot run: gather facts, create, prune, check; returns the report.
+pub async fn run(state: &State, request: &SnapshotRequest) -> Result<Report, Error> {
+    let config = &state.config;
+    let cluster_id = config.common.db_cluster_id.as_str();
+    let prefix = config.prefix.as_str();
+    let now = request.now;
+    let texts = Texts::new(config.common.lang);
+    let id = snapshot_id(prefix, now, config.common.timezone);
+
+    let cluster = rds::describe_cluster(&state.rds, cluster_id).await?;
+    let before = rds::list_manual_snapshots(&state.rds).await?;
+    let mut report = ReportBuilder::new(FUNCTION, now, request.dry_run);
+    report.finding(texts.cluster_status(cluster_id, &cluster.status));
+
+    // 1. The snapshot itself.
+    let existing = before.iter().find(|s| s.id == id);
+    let (creation, mut snapshots) = match existing {
+        Some(found) if !found.is_own(cluster_id, prefix) => {
+            return Err(Error::Unexpected(format!(
+                "snapshot `{id}` exists but was not made by {FUNCTION} for `{cluster_id}`; refusing to treat it as ours"
+            )));
+        }
+        Some(_) => (Creation::AlreadyExisted, before),
+        None if request.dry_run => {
+            let mut snapshots = before;
+            snapshots.push(planned_snapshot(&id, cluster_id, now, request));
+            (Creation::Planned, snapshots)
+        }
+        None => {
+            let tags = [
+                (TAG_CREATED_BY, CREATED_BY_VALUE),
+                (TAG_TRIGGER, request.trigger.as_str()),
+                (TAG_REASON, request.reason.as_str()),
+            ];
+            match rds::create_snapshot(&state.rds, cluster_id, &id, &tags).await? {
+                Created::New(info) => {
+                    let mut snapshots = before;
+                    snapshots.push(info);
+                    (Creation::Created, snapshots)
+                }
+                // Another run got there between our list and our create: re-read.
+                Created::AlreadyExists => (
+                    Creation::AlreadyExisted,
+                    rds::list_manual_snapshots(&state.rds).await?,
+                ),
+            }
+        }
+    };
+    tracing::info!(snapshot_id = %id, outcome = creation.as_str(), "snapshot");
+    report.action(texts.create_action(&id, creation, request));
+
+    // 2. Prune own snapshots past retention, beyond keep-min.
+    let to_prune: Vec<String> = plan_pruning(&snapshots, cluster_id, prefix, config.retention, now)
+        .into_iter()
+        .map(|s| s.id.clone())
+        .collect();
+    let mut pruned = Vec::new();
+    for old in &to_prune {
+        let result = if request.dry_run {
+            ActionResult::Planned
+        } else {
+            match rds::delete_snapshot(&state.rds, old).await {
+                Ok(()) => {
+                    pruned.push(old.clone());
+                    ActionResult::Done
+                }
+                Err(err) => {
+                    tracing::error!(snapshot_id = %old, error = %err, "prune failed");
+                    report.action(texts.delete_action(old, ActionResult::Failed, Some(&err), config));
+                    continue;
+                }
+            }
+        };
+        tracing::info!(snapshot_id = %old, result = ?result, "prune");
+        report.action(texts.delete_action(old, result, None, config));
+    }
+    // What the region holds once this run's changes are made (or would be).
+    let gone = if request.dry_run { &to_prune } else { &pruned };
+    snapshots.retain(|s| !gone.contains(&s.id));
+
+    // 3. Health: the previous snapshot, and quota use.
+    let previous = evaluate_previous(&snapshots, cluster_id, prefix, &id, now);
+    report.finding(texts.previous_finding(&previous, config.common.timezone));
+    let quota_used = u32::try_from(snapshots.len()).unwrap_or(u32::MAX);
+    let quota_level = evaluate_quota(quota_used, config.quota);
+    report.finding(texts.quota_finding(quota_used, config.quota, quota_level));
+
+    for step in texts.next_steps(&report, quota_level, request.dry_run, config) {
+        report.next_step(step);
+    }
+    report
+        .extra("snapshot_id", &id)
+        .extra("created", creation == Creation::Created)
+        .extra("pruned", &pruned)
+        .extra("quota_used", quota_used);
+    let title = texts.title(&id, creation, to_prune.len(), report.severity());
+    let summary = texts.summary(cluster_id, &cluster.status, &id, creation, request, &to_prune, quota_used, config);
+    Ok(report.build(&title, summary))
+}
+
+/// What happened to this run's snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creation {
+    /// Created by this run.
+    Created,
+    /// Already there: a retried event (success, nothing new).
+    AlreadyExisted,
+    /// Would be created (dry run).
+    Planned,
+}
+
+impl Creation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Creation::Created => "created",
+            Creation::AlreadyExisted => "already-existed",
+            Creation::Planned => "planned",
+        }
+    }
+
+    fn result(self) -> ActionResult {
+        match self {
+            Creation::Created => ActionResult::Done,
+            Creation::AlreadyExisted => ActionResult::Skipped,
+            Creation::Planned => ActionResult::Planned,
+        }
+    }
+}
+
+/// The snapshot a dry run would create, so the plan counts it like a real one.
+fn planned_snapshot(id: &str, cluster_id: &str, now: DateTime<Utc>, request: &SnapshotRequest) -> SnapshotInfo {
+    SnapshotInfo {
+        id: id.to_owned(),
+        cluster_id: cluster_id.to_owned(),
+        created: now,
+        status: "creating".to_owned(),
+        kind: "manual".to_owned(),
+        tags: vec![
+            (TAG_CREATED_BY.to_owned(), CREATED_BY_VALUE.to_owned()),
+            (TAG_TRIGGER.to_owned(), request.trigger.as_str().to_owned()),
+            (TAG_REASON.to_owned(), request.reason.clone()),
+        ],
+    }
+}

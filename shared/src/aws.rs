@@ -1,0 +1,19 @@
+//! One way to build the AWS SDK configuration for every function.
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Attempts per SDK call (the first try plus retries) in standard retry mode:
+/// rides out throttling of the control-plane APIs these functions call.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Loads the SDK configuration from the standard sources (Lambda's role
+/// credentials, `AWS_REGION`, and `AWS_ENDPOINT_URL` when set) with standard
+/// retries. There is no custom endpoint plumbing: a local emulator is reached
+/// through `AWS_ENDPOINT_URL` like any other endpoint.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .load()
+        .await
+}

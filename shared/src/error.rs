@@ -1,0 +1,156 @@
+//! Typed errors and their stable Lambda `errorType`s (DESIGN §3 "Errors").
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_sdk_sns::error::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use lambda_runtime::Diagnostic;
+
+use crate::config::ConfigError;
+
+/// A boxed underlying cause, kept typed so callers can downcast it.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The stable `errorType` a failed invocation reports to Lambda.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorType {
+    /// The request does not fit: bad payload, unknown step, unknown resource named by the caller.
+    InvalidInput,
+    /// Invalid configuration.
+    Config,
+    /// An AWS service call failed.
+    Aws,
+    /// The database refused or could not be reached.
+    Database,
+    /// Anything else: a bug or an impossible state.
+    Unexpected,
+}
+
+impl ErrorType {
+    /// The `errorType` string (`InvalidInput`, `Config`, `Aws`, `Database`, `Unexpected`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::InvalidInput => "InvalidInput",
+            ErrorType::Config => "Config",
+            ErrorType::Aws => "Aws",
+            ErrorType::Database => "Database",
+            ErrorType::Unexpected => "Unexpected",
+        }
+    }
+}
+
+impl fmt::Display for ErrorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every way a run can fail. Messages never carry a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request does not fit; nothing was changed.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// Invalid configuration, naming the variable.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// An AWS call failed (after the SDK's retries).
+    #[error("AWS {operation} failed: {message}")]
+    Aws {
+        /// The API operation, e.g. `CreateDBClusterSnapshot`.
+        operation: &'static str,
+        /// The service error with its context, rendered once.
+        message: String,
+        /// The SDK error itself.
+        #[source]
+        source: BoxError,
+    },
+    /// The database could not be used.
+    #[error("database: {message}")]
+    Database {
+        /// What failed, without credentials.
+        message: String,
+        /// The driver's error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// A state that should not happen.
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+impl Error {
+    /// Wraps an SDK error of `operation`, keeping it as the typed source.
+    pub fn aws<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
+    where
+        E: StdError + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        Error::Aws {
+            operation,
+            message: DisplayErrorContext(&err).to_string(),
+            source: Box::new(err),
+        }
+    }
+
+    /// The stable `errorType` of this error.
+    pub fn error_type(&self) -> ErrorType {
+        match self {
+            Error::InvalidInput(_) => ErrorType::InvalidInput,
+            Error::Config(_) => ErrorType::Config,
+            Error::Aws { .. } => ErrorType::Aws,
+            Error::Database { .. } => ErrorType::Database,
+            Error::Unexpected(_) => ErrorType::Unexpected,
+        }
+    }
+
+    /// Whether the failure is worth a notification: everything except bad
+    /// input, which goes back to the caller only.
+    pub fn notifies(&self) -> bool {
+        self.error_type() != ErrorType::InvalidInput
+    }
+}
+
+impl From<Error> for Diagnostic {
+    fn from(err: Error) -> Self {
+        Diagnostic {
+            error_type: err.error_type().as_str().to_owned(),
+            error_message: err.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_are_the_stable_contract_names() {
+        let cases = [
+            (Error::InvalidInput("x".into()), "InvalidInput"),
+            (
+                Error::Config(ConfigError::new("REPORT_LANG", "bad")),
+                "Config",
+            ),
+            (
+                Error::Database {
+                    message: "down".into(),
+                    source: None,
+                },
+                "Database",
+            ),
+            (Error::Unexpected("x".into()), "Unexpected"),
+        ];
+        for (err, expected) in cases {
+            let diagnostic = Diagnostic::from(err);
+            assert_eq!(diagnostic.error_type, expected);
+        }
+    }
+
+    #[test]
+    fn only_invalid_input_skips_the_failure_notification() {
+        assert!(!Error::InvalidInput("x".into()).notifies());
+        assert!(Error::Unexpected("x".into()).notifies());
+    }
+}

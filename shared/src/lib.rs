@@ -1,0 +1,22 @@
+//! What every goal-mandala-ops function needs, and nothing task-specific:
+//! the runbook's thresholds, configuration, event time, the report and its
+//! notification, AWS SDK setup, telemetry and the error types.
+
+pub mod aws;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod lang;
+pub mod notify;
+pub mod render;
+pub mod report;
+pub mod runbook;
+pub mod telemetry;
+pub mod time;
+
+pub use config::{Config, ConfigError, Env};
+pub use error::{Error, ErrorType};
+pub use lang::Lang;
+pub use notify::Notifier;
+pub use report::{Action, ActionResult, Finding, FindingStatus, Report, ReportBuilder, Severity};
+pub use runbook::Runbook;

@@ -1,0 +1,173 @@
+"""The local test bed's AWS endpoint: moto in server mode, plus a bridge for
+CloudWatch's Smithy RPC v2 CBOR protocol.
+
+aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
+(POST /service/GraniteServiceVersion20100801/operation/<Op>), which moto does
+not answer. This WSGI middleware transcodes those requests to the awsJson1_0
+protocol moto does answer (X-Amz-Target: GraniteServiceVersion20100801.<Op>)
+and the replies back to CBOR, using botocore's CloudWatch model to know which
+members are timestamps, doubles and blobs. Every other request goes to moto
+unchanged, so one endpoint serves every service.
+
+Usage: python moto_bed.py [--host 127.0.0.1] [--port 0]
+Prints "ready <port>" on stdout once it accepts connections.
+"""
+
+import argparse
+import base64
+import datetime
+import gzip
+import io
+import json
+import os
+import re
+import sys
+
+import botocore.session
+import cbor2
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+TARGET_PREFIX = "GraniteServiceVersion20100801"
+CBOR_PATH = re.compile(r"^/service/" + TARGET_PREFIX + r"/operation/([A-Za-z]+)$")
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def to_json_value(value):
+    """CBOR-decoded request values to what the JSON protocol carries."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return (value - EPOCH).total_seconds()
+    if isinstance(value, cbor2.CBORTag) and value.tag == 1:
+        return float(value.value)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json_value(v) for v in value]
+    return value
+
+
+def to_cbor_value(value, shape):
+    """A JSON-protocol reply value to the CBOR value the model asks for."""
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        return {
+            name: to_cbor_value(v, shape.members.get(name))
+            for name, v in value.items()
+            if v is not None
+        }
+    if kind == "list":
+        return [to_cbor_value(v, shape.member) for v in value]
+    if kind == "map":
+        return {k: to_cbor_value(v, shape.value) for k, v in value.items()}
+    if kind == "timestamp":
+        if isinstance(value, str):
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = (parsed - EPOCH).total_seconds()
+        return cbor2.CBORTag(1, float(value))
+    if kind in ("double", "float"):
+        return float(value)
+    if kind in ("integer", "long"):
+        return int(value)
+    if kind == "blob" and isinstance(value, str):
+        return base64.b64decode(value)
+    return value
+
+
+class CloudWatchCborBridge:
+    def __init__(self, app):
+        self.app = app
+        self.model = botocore.session.get_session().get_service_model("cloudwatch")
+        self.error_shapes = {s.name for s in self.model.error_shapes}
+
+    def __call__(self, environ, start_response):
+        match = CBOR_PATH.match(environ.get("PATH_INFO", ""))
+        if environ.get("REQUEST_METHOD") != "POST" or not match:
+            return self.app(environ, start_response)
+        operation = match.group(1)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        request = cbor2.loads(body) if body else {}
+        json_body = json.dumps(to_json_value(request)).encode()
+
+        inner = dict(environ)
+        inner.pop("HTTP_CONTENT_ENCODING", None)
+        inner.pop("HTTP_SMITHY_PROTOCOL", None)
+        inner["PATH_INFO"] = "/"
+        inner["QUERY_STRING"] = ""
+        inner["CONTENT_TYPE"] = "application/x-amz-json-1.0"
+        inner["HTTP_X_AMZ_TARGET"] = f"{TARGET_PREFIX}.{operation}"
+        inner["CONTENT_LENGTH"] = str(len(json_body))
+        inner["wsgi.input"] = io.BytesIO(json_body)
+
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: None
+
+        chunks = self.app(inner, capture)
+        try:
+            reply = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+
+        status = captured["status"]
+        code = int(status.split(" ", 1)[0])
+        headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
+        for name, value in captured["headers"]:
+            if name.lower() in ("x-amzn-requestid", "x-amzn-query-error"):
+                headers.append((name, value))
+        try:
+            decoded = json.loads(reply) if reply.strip() else {}
+        except ValueError:
+            decoded = {"__type": "InternalFailure", "message": reply.decode("utf-8", "replace")}
+        if code >= 400:
+            payload = self.error_payload(decoded)
+        else:
+            output = self.model.operation_model(operation).output_shape
+            payload = to_cbor_value(decoded, output) if output is not None else {}
+        out = cbor2.dumps(payload)
+        headers.append(("Content-Length", str(len(out))))
+        start_response(status, headers)
+        return [out]
+
+    def error_payload(self, decoded):
+        raw_type = str(decoded.get("__type") or decoded.get("code") or "InternalFailure")
+        name = raw_type.split("#")[-1].split(":")[0]
+        payload = {"__type": f"com.amazonaws.cloudwatch#{name}"}
+        message = decoded.get("message") or decoded.get("Message")
+        if message is not None:
+            payload["message"] = str(message)
+        return payload
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+    app = CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app))
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    os.environ["MOTO_PORT"] = str(server.port)
+    print(f"ready {server.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+//! The local test bed: a production look-alike without an AWS account.
+//!
+//! - [`Bed`]: moto in server mode behind the CloudWatch RPCv2-CBOR bridge
+//!   (`tests/bed/moto_bed.py`), one process per bed on a free port, so every
+//!   test starts from empty state and tests run in parallel.
+//! - [`Postgres`]: a throwaway PostgreSQL cluster on a free port, plain or TLS
+//!   with a throwaway CA.
+//!
+//! Both stop when dropped. The Python environment is installed into the
+//! project's `.venv` on first use when it is missing.
+
+mod moto;
+mod postgres;
+
+pub use moto::Bed;
+pub use postgres::{Postgres, PostgresOptions};
+
+use std::path::PathBuf;
+
+/// A test-bed set-up step that failed.
+#[derive(Debug)]
+pub struct BedError(pub String);
+
+impl std::fmt::Display for BedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "test bed: {}", self.0)
+    }
+}
+
+impl std::error::Error for BedError {}
+
+/// The workspace root (the directory holding `Cargo.lock`).
+pub fn workspace_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map_or(here.clone(), PathBuf::from)
+}
+
+fn run(command: &mut std::process::Command) -> Result<String, BedError> {
+    let output = command
+        .output()
+        .map_err(|e| BedError(format!("{command:?}: {e}")))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(BedError(format!(
+            "{command:?} exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )))
+    }
+}
+
+fn free_port() -> Result<u16, BedError> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| BedError(format!("no free port: {e}")))
+}

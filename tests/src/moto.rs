@@ -1,0 +1,147 @@
+//! The AWS emulator (moto + the CloudWatch bridge) as a child process.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use shared::Env;
+
+use crate::{BedError, run, workspace_root};
+
+/// The region the emulated production lives in.
+pub const REGION: &str = "ap-northeast-1";
+
+static INSTALL: Mutex<()> = Mutex::new(());
+
+/// One emulated AWS account, empty at start, stopped on drop.
+#[derive(Debug)]
+pub struct Bed {
+    child: Child,
+    endpoint: String,
+}
+
+impl Bed {
+    /// Starts a fresh emulator on a free port (installing it first if needed).
+    pub fn start() -> Result<Bed, BedError> {
+        let python = python()?;
+        let script = workspace_root().join("tests/bed/moto_bed.py");
+        let mut child = Command::new(&python)
+            .arg(&script)
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| BedError(format!("starting {}: {e}", script.display())))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| BedError("emulator has no stdout".into()))?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| BedError(format!("reading emulator start-up: {e}")))?;
+        let port = line
+            .strip_prefix("ready ")
+            .and_then(|p| p.trim().parse::<u16>().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(BedError(format!("emulator did not start: {line:?}")));
+        };
+        Ok(Bed {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    /// The emulator's URL, what `AWS_ENDPOINT_URL` is set to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// SDK configuration pointing at the emulator: dummy credentials, the
+    /// production region, no retries (so an unimplemented call fails at once).
+    pub fn sdk_config(&self) -> SdkConfig {
+        self.sdk_config_with_retries(RetryConfig::disabled())
+    }
+
+    /// Like [`Bed::sdk_config`], with the given retry configuration.
+    pub fn sdk_config_with_retries(&self, retry: RetryConfig) -> SdkConfig {
+        SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "testing", "testing", None, None, "test-bed",
+            )))
+            .retry_config(retry)
+            .build()
+    }
+
+    /// The environment a function would see when deployed against the bed.
+    pub fn env(&self) -> Env {
+        Env::from_pairs([
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_REGION", REGION),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ])
+    }
+}
+
+impl Drop for Bed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The bed's Python: `BED_PYTHON`, else the project's `.venv`, created and
+/// filled from `tests/bed/requirements.txt` when missing.
+fn python() -> Result<PathBuf, BedError> {
+    if let Some(explicit) = std::env::var_os("BED_PYTHON") {
+        return Ok(PathBuf::from(explicit));
+    }
+    let root = workspace_root();
+    let python = root.join(".venv/bin/python");
+    let _guard = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let ready = Command::new(&python)
+        .args(["-c", "import moto, cbor2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        run(Command::new("python3").args(["-m", "venv"]).arg(root.join(".venv")))?;
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(root.join("tests/bed/requirements.txt")))?;
+    }
+    Ok(python)
+}
+
+/// Waits until `check` holds, polling, for at most `limit`.
+pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

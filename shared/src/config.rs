@@ -164,7 +164,10 @@ impl FromStr for TopicArn {
         if well_formed {
             Ok(TopicArn(s.to_owned()))
         } else {
-            Err("expected an SNS topic ARN like arn:aws:sns:ap-northeast-1:123456789012:name".into())
+            Err(
+                "expected an SNS topic ARN like arn:aws:sns:ap-northeast-1:123456789012:name"
+                    .into(),
+            )
         }
     }
 }
@@ -230,10 +233,8 @@ impl Config {
                 .unwrap_or(chrono_tz::Asia::Tokyo),
             dry_run: env.flag("DRY_RUN", false)?,
             db_secret_id: env.string_or("DB_SECRET_ID", DEFAULT_DB_SECRET_ID),
-            api_log_group: env.string_or(
-                "API_LOG_GROUP",
-                format!("/aws/lambda/{api_function_name}"),
-            ),
+            api_log_group: env
+                .string_or("API_LOG_GROUP", format!("/aws/lambda/{api_function_name}")),
             api_gateway_name: env.string_or("API_GATEWAY_NAME", system_name.clone()),
             frontend_bucket: env.get("FRONTEND_BUCKET").map(str::to_owned),
             backup_bucket: env.get("BACKUP_BUCKET").map(str::to_owned),
@@ -247,7 +248,10 @@ impl Config {
     /// The notification topic, or a configuration error for a function that must notify.
     pub fn require_topic(&self) -> Result<&TopicArn, ConfigError> {
         self.notify_topic_arn.as_ref().ok_or_else(|| {
-            ConfigError::new("NOTIFY_TOPIC_ARN", "required: the SNS topic that receives reports")
+            ConfigError::new(
+                "NOTIFY_TOPIC_ARN",
+                "required: the SNS topic that receives reports",
+            )
         })
     }
 }
@@ -275,7 +279,10 @@ mod tests {
         let config = Config::from_env(&Env::default()).unwrap();
         assert_eq!(config.system_name, "goal-mandala-production");
         assert_eq!(config.db_cluster_id, "goal-mandala-production");
-        assert_eq!(config.api_log_group, "/aws/lambda/goal-mandala-production-api");
+        assert_eq!(
+            config.api_log_group,
+            "/aws/lambda/goal-mandala-production-api"
+        );
     }
 
     #[test]
@@ -297,7 +304,10 @@ mod tests {
             ("REPORT_LANG", "fr"),
             ("REPORT_TIMEZONE", "Mars/Olympus"),
             ("DRY_RUN", "yes"),
-            ("NOTIFY_TOPIC_ARN", "arn:aws:sqs:ap-northeast-1:123456789012:q"),
+            (
+                "NOTIFY_TOPIC_ARN",
+                "arn:aws:sqs:ap-northeast-1:123456789012:q",
+            ),
             ("SYSTEM_NAME", "bad name"),
         ];
         for (variable, value) in cases {
@@ -318,7 +328,10 @@ mod tests {
     #[test]
     fn a_missing_topic_is_a_config_error_only_when_required() {
         let config = Config::from_env(&Env::default()).unwrap();
-        assert_eq!(config.require_topic().unwrap_err().variable, "NOTIFY_TOPIC_ARN");
+        assert_eq!(
+            config.require_topic().unwrap_err().variable,
+            "NOTIFY_TOPIC_ARN"
+        );
     }
 
     #[test]

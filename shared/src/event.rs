@@ -74,7 +74,11 @@ impl CommonFields {
     /// The run's "now": the event's time when it has one, else `clock()`.
     pub fn event_time(&self, clock: impl FnOnce() -> DateTime<Utc>) -> Result<EventTime, Error> {
         let sources = [
-            ("scheduled_time", &self.scheduled_time, TimeSource::Scheduler),
+            (
+                "scheduled_time",
+                &self.scheduled_time,
+                TimeSource::Scheduler,
+            ),
             ("time", &self.time, TimeSource::EventBridge),
             ("at", &self.at, TimeSource::Manual),
         ];
@@ -119,37 +123,54 @@ mod tests {
     fn scalars_and_arrays_are_rejected_with_what_was_expected() {
         for payload in [json!(3), json!("x"), json!([1])] {
             let err = parse_payload::<Fields>(payload).unwrap_err();
-            assert!(matches!(err, Error::InvalidInput(ref m) if m.starts_with("expected a JSON object")));
+            assert!(
+                matches!(err, Error::InvalidInput(ref m) if m.starts_with("expected a JSON object"))
+            );
         }
     }
 
     #[test]
     fn a_wrong_field_type_names_the_field() {
         let err = parse_payload::<Fields>(json!({"dry_run": "yes"})).unwrap_err();
-        assert!(matches!(err, Error::InvalidInput(ref m) if m.contains("dry_run") && m.contains("boolean")), "{err}");
+        assert!(
+            matches!(err, Error::InvalidInput(ref m) if m.contains("dry_run") && m.contains("boolean")),
+            "{err}"
+        );
         let err = parse_payload::<Fields>(json!({"reason": 5})).unwrap_err();
-        assert!(matches!(err, Error::InvalidInput(ref m) if m.contains("reason") && m.contains("string")), "{err}");
+        assert!(
+            matches!(err, Error::InvalidInput(ref m) if m.contains("reason") && m.contains("string")),
+            "{err}"
+        );
     }
 
     #[test]
     fn null_is_an_empty_manual_run_and_unknown_fields_are_ignored() {
         let sample: Sample = parse_payload::<Fields>(Value::Null).unwrap();
         assert!(sample.fields.reason.is_none());
-        let sample: Sample = parse_payload::<Fields>(json!({"reason": "pre-deploy", "extra": 1})).unwrap();
+        let sample: Sample =
+            parse_payload::<Fields>(json!({"reason": "pre-deploy", "extra": 1})).unwrap();
         assert_eq!(sample.fields.reason.as_deref(), Some("pre-deploy"));
     }
 
     #[test]
     fn now_comes_from_the_event_in_contract_order() {
-        let sample: Sample = parse_payload::<Fields>(json!({"scheduled_time": "2026-11-28T19:30:00Z"})).unwrap();
+        let sample: Sample =
+            parse_payload::<Fields>(json!({"scheduled_time": "2026-11-28T19:30:00Z"})).unwrap();
         let t = sample.common.event_time(fixed_clock).unwrap();
         assert_eq!(t.source, TimeSource::Scheduler);
         assert_eq!(t.now.to_rfc3339(), "2026-11-28T19:30:00+00:00");
 
-        let sample: Sample = parse_payload::<Fields>(json!({"time": "2026-11-28T19:30:00Z", "detail-type": "Scheduled Event"})).unwrap();
-        assert_eq!(sample.common.event_time(fixed_clock).unwrap().source, TimeSource::EventBridge);
+        let sample: Sample = parse_payload::<Fields>(
+            json!({"time": "2026-11-28T19:30:00Z", "detail-type": "Scheduled Event"}),
+        )
+        .unwrap();
+        assert_eq!(
+            sample.common.event_time(fixed_clock).unwrap().source,
+            TimeSource::EventBridge
+        );
 
-        let sample: Sample = parse_payload::<Fields>(json!({"at": "2026-11-28T10:00:00+09:00"})).unwrap();
+        let sample: Sample =
+            parse_payload::<Fields>(json!({"at": "2026-11-28T10:00:00+09:00"})).unwrap();
         let t = sample.common.event_time(fixed_clock).unwrap();
         assert_eq!(t.source, TimeSource::Manual);
         assert_eq!(t.now.to_rfc3339(), "2026-11-28T01:00:00+00:00");
@@ -162,7 +183,10 @@ mod tests {
     #[test]
     fn an_unparseable_event_time_is_invalid_input() {
         let sample: Sample = parse_payload::<Fields>(json!({"time": "not a time"})).unwrap();
-        assert!(matches!(sample.common.event_time(fixed_clock), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            sample.common.event_time(fixed_clock),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]

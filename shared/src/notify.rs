@@ -126,7 +126,13 @@ impl Notifier {
 
     /// Tells the team that a run of `function` failed with `err` (critical).
     /// A failure to publish is logged, never hides the original error.
-    pub async fn publish_failure(&self, function: &str, at: DateTime<Utc>, dry_run: bool, err: &Error) {
+    pub async fn publish_failure(
+        &self,
+        function: &str,
+        at: DateTime<Utc>,
+        dry_run: bool,
+        err: &Error,
+    ) {
         let report = failure_report(function, at, dry_run, err, self.lang);
         if let Err(publish_err) = self.publish(&report).await {
             tracing::error!(function, error = %publish_err, "could not notify the failure");
@@ -135,7 +141,13 @@ impl Notifier {
 }
 
 /// The critical report of a failed run.
-pub fn failure_report(function: &str, at: DateTime<Utc>, dry_run: bool, err: &Error, lang: Lang) -> Report {
+pub fn failure_report(
+    function: &str,
+    at: DateTime<Utc>,
+    dry_run: bool,
+    err: &Error,
+    lang: Lang,
+) -> Report {
     let mut b = ReportBuilder::new(function, at, dry_run);
     b.finding(Finding::new(
         "run-failed",
@@ -168,9 +180,16 @@ mod tests {
     use crate::report::{Action, ActionResult};
 
     fn report(title: &str) -> Report {
-        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let mut b = ReportBuilder::new("nightly-snapshot", at, false);
-        b.action(Action::new("create-snapshot", "c", ActionResult::Done, "ok"));
+        b.action(Action::new(
+            "create-snapshot",
+            "c",
+            ActionResult::Done,
+            "ok",
+        ));
         b.build(title, "summary")
     }
 
@@ -186,22 +205,38 @@ mod tests {
         let https: Value = serde_json::from_str(message["https"].as_str().unwrap()).unwrap();
         assert_eq!(https["source"], "custom");
         assert!(message["email"].as_str().unwrap().contains("タイトル"));
-        assert_eq!(n.attributes, vec![("function", "nightly-snapshot".into()), ("severity", "info".into())]);
+        assert_eq!(
+            n.attributes,
+            vec![
+                ("function", "nightly-snapshot".into()),
+                ("severity", "info".into())
+            ]
+        );
     }
 
     #[test]
     fn subject_is_one_short_line_even_in_japanese() {
-        let n = notification(&report(&"長い件名\n".repeat(40)), Lang::Ja, chrono_tz::Asia::Tokyo);
+        let n = notification(
+            &report(&"長い件名\n".repeat(40)),
+            Lang::Ja,
+            chrono_tz::Asia::Tokyo,
+        );
         assert!(n.subject.chars().count() <= 99);
         assert!(!n.subject.contains('\n'));
     }
 
     #[test]
     fn huge_reports_still_fit_in_one_sns_message() {
-        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let mut b = ReportBuilder::new("nightly-snapshot", at, false);
         for i in 0..3000 {
-            b.finding(Finding::new(format!("check-{i}"), FindingStatus::Ok, "詳細".repeat(5)));
+            b.finding(Finding::new(
+                format!("check-{i}"),
+                FindingStatus::Ok,
+                "詳細".repeat(5),
+            ));
         }
         b.extra("big", "x".repeat(50_000));
         let n = notification(&b.build("t", "s"), Lang::Ja, chrono_tz::Asia::Tokyo);
@@ -215,7 +250,13 @@ mod tests {
     #[test]
     fn failure_reports_are_critical_and_name_the_error_type() {
         let at = Utc::now();
-        let r = failure_report("nightly-snapshot", at, false, &Error::Unexpected("boom".into()), Lang::En);
+        let r = failure_report(
+            "nightly-snapshot",
+            at,
+            false,
+            &Error::Unexpected("boom".into()),
+            Lang::En,
+        );
         assert_eq!(r.severity, crate::report::Severity::Critical);
         assert!(r.title.contains("Unexpected"));
     }

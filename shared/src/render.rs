@@ -58,7 +58,11 @@ pub fn text(report: &Report, lang: Lang, tz: Tz) -> String {
         lang.pick("日時", "Time"),
         format_local_and_utc(report.at, tz)
     ));
-    out.push_str(&format!("{}: {}\n", lang.pick("機能", "Function"), report.function));
+    out.push_str(&format!(
+        "{}: {}\n",
+        lang.pick("機能", "Function"),
+        report.function
+    ));
     if report.dry_run {
         out.push_str(lang.pick(
             "ドライラン: 何も変更していません（以下の操作は予定です）\n",
@@ -73,7 +77,12 @@ pub fn text(report: &Report, lang: Lang, tz: Tz) -> String {
     if !report.findings.is_empty() {
         out.push_str(&format!("\n■ {}\n", lang.pick("確認結果", "Findings")));
         for f in &report.findings {
-            out.push_str(&format!("- [{}] {}: {}", status_label(f.status, lang), f.check, f.detail));
+            out.push_str(&format!(
+                "- [{}] {}: {}",
+                status_label(f.status, lang),
+                f.check,
+                f.detail
+            ));
             match (f.value, f.threshold) {
                 (Some(v), Some(t)) => out.push_str(&format!(
                     " ({} {} / {} {})",
@@ -82,7 +91,9 @@ pub fn text(report: &Report, lang: Lang, tz: Tz) -> String {
                     lang.pick("しきい値", "threshold"),
                     number(t)
                 )),
-                (Some(v), None) => out.push_str(&format!(" ({} {})", lang.pick("値", "value"), number(v))),
+                (Some(v), None) => {
+                    out.push_str(&format!(" ({} {})", lang.pick("値", "value"), number(v)))
+                }
                 _ => {}
             }
             out.push('\n');
@@ -127,12 +138,24 @@ pub fn chatbot(report: &Report, lang: Lang, tz: Tz) -> Value {
         format_local_and_utc(report.at, tz)
     );
     if report.dry_run {
-        description.push_str(lang.pick("*ドライラン*（変更なし）\n", "*Dry run* (nothing changed)\n"));
+        description.push_str(lang.pick(
+            "*ドライラン*（変更なし）\n",
+            "*Dry run* (nothing changed)\n",
+        ));
     }
     description.push_str(report.summary.trim_end());
     description.push('\n');
-    for f in report.findings.iter().filter(|f| f.status != FindingStatus::Ok) {
-        description.push_str(&format!("• [{}] `{}` {}\n", status_label(f.status, lang), f.check, f.detail));
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.status != FindingStatus::Ok)
+    {
+        description.push_str(&format!(
+            "• [{}] `{}` {}\n",
+            status_label(f.status, lang),
+            f.check,
+            f.detail
+        ));
     }
     for a in &report.actions {
         description.push_str(&format!(
@@ -143,7 +166,10 @@ pub fn chatbot(report: &Report, lang: Lang, tz: Tz) -> Value {
         ));
     }
     if description.chars().count() > CHATBOT_DESCRIPTION_MAX {
-        description = description.chars().take(CHATBOT_DESCRIPTION_MAX - 1).collect();
+        description = description
+            .chars()
+            .take(CHATBOT_DESCRIPTION_MAX - 1)
+            .collect();
         description.push('…');
     }
     let resources: Vec<&str> = report.actions.iter().map(|a| a.target.as_str()).collect();
@@ -180,10 +206,19 @@ mod tests {
     use crate::report::{Action, Finding, ReportBuilder};
 
     fn sample(dry_run: bool) -> Report {
-        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let mut b = ReportBuilder::new("nightly-snapshot", at, dry_run);
-        b.finding(Finding::new("snapshot-quota", FindingStatus::Warning, "85/100").measured(85.0, 80.0));
-        b.action(Action::new("create-snapshot", "c-manual-20261129-043000", ActionResult::Done, "作成"));
+        b.finding(
+            Finding::new("snapshot-quota", FindingStatus::Warning, "85/100").measured(85.0, 80.0),
+        );
+        b.action(Action::new(
+            "create-snapshot",
+            "c-manual-20261129-043000",
+            ActionResult::Done,
+            "作成",
+        ));
         b.next_step("古いスナップショットを削除する");
         b.build("スナップショット作成", "概要")
     }
@@ -213,8 +248,19 @@ mod tests {
         assert_eq!(value["version"], "1.0");
         assert_eq!(value["source"], "custom");
         assert_eq!(value["content"]["textType"], "client-markdown");
-        assert_eq!(value["content"]["nextSteps"][0], "古いスナップショットを削除する");
-        assert_eq!(value["metadata"]["relatedResources"][0], "c-manual-20261129-043000");
-        assert!(value["content"]["title"].as_str().unwrap().starts_with(":warning:"));
+        assert_eq!(
+            value["content"]["nextSteps"][0],
+            "古いスナップショットを削除する"
+        );
+        assert_eq!(
+            value["metadata"]["relatedResources"][0],
+            "c-manual-20261129-043000"
+        );
+        assert!(
+            value["content"]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with(":warning:")
+        );
     }
 }

@@ -285,7 +285,9 @@ mod tests {
     use super::*;
 
     fn at() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]

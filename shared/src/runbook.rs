@@ -57,7 +57,9 @@ impl FromStr for Percent {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let value: f64 = s.parse().map_err(|_| "expected a number of percent".to_owned())?;
+        let value: f64 = s
+            .parse()
+            .map_err(|_| "expected a number of percent".to_owned())?;
         Percent::new(value).ok_or_else(|| "expected a percentage between 0 and 100".to_owned())
     }
 }
@@ -82,7 +84,9 @@ impl FromStr for Ratio {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let value: Decimal = s.parse().map_err(|_| "expected a decimal ratio like 0.8".to_owned())?;
+        let value: Decimal = s
+            .parse()
+            .map_err(|_| "expected a decimal ratio like 0.8".to_owned())?;
         Ratio::new(value).ok_or_else(|| "expected a ratio greater than 0 and at most 1".to_owned())
     }
 }
@@ -119,7 +123,9 @@ impl FromStr for Acu {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let value: f64 = s.parse().map_err(|_| "expected a number of ACUs".to_owned())?;
+        let value: f64 = s
+            .parse()
+            .map_err(|_| "expected a number of ACUs".to_owned())?;
         Acu::new(value).ok_or_else(|| "expected a multiple of 0.5 between 0 and 256".to_owned())
     }
 }
@@ -206,7 +212,10 @@ impl FromStr for BudgetLine {
             .find(|line| line.id() == s)
             .ok_or_else(|| {
                 let ids: Vec<&str> = BudgetLine::ALL.iter().map(|l| l.id()).collect();
-                format!("unknown budget line `{s}` (expected one of {})", ids.join(", "))
+                format!(
+                    "unknown budget line `{s}` (expected one of {})",
+                    ids.join(", ")
+                )
             })
     }
 }
@@ -335,9 +344,14 @@ impl Runbook {
                 .map_err(|problem| ConfigError::new("BUDGETS", problem))?;
         }
         let runbook = Runbook {
-            lambda_invocations_max_per_day: env
-                .parse_or("LAMBDA_INVOCATIONS_MAX_PER_DAY", d.lambda_invocations_max_per_day)?,
-            lambda_duration_avg_max: millis("LAMBDA_DURATION_AVG_MAX_MS", d.lambda_duration_avg_max)?,
+            lambda_invocations_max_per_day: env.parse_or(
+                "LAMBDA_INVOCATIONS_MAX_PER_DAY",
+                d.lambda_invocations_max_per_day,
+            )?,
+            lambda_duration_avg_max: millis(
+                "LAMBDA_DURATION_AVG_MAX_MS",
+                d.lambda_duration_avg_max,
+            )?,
             lambda_error_rate_max: env
                 .parse_or("LAMBDA_ERROR_RATE_MAX_PERCENT", d.lambda_error_rate_max)?,
             lambda_error_rate_alarm: env
@@ -354,8 +368,10 @@ impl Runbook {
             secret_rotation_max: env.parse_or("SECRET_ROTATION_MAX_DAYS", d.secret_rotation_max)?,
             lambda_reserved_concurrency: env
                 .parse_or("LAMBDA_RESERVED_CONCURRENCY", d.lambda_reserved_concurrency)?,
-            lambda_provisioned_concurrency: env
-                .parse_or("LAMBDA_PROVISIONED_CONCURRENCY", d.lambda_provisioned_concurrency)?,
+            lambda_provisioned_concurrency: env.parse_or(
+                "LAMBDA_PROVISIONED_CONCURRENCY",
+                d.lambda_provisioned_concurrency,
+            )?,
             db_min_capacity: env.parse_or("DB_MIN_ACU", d.db_min_capacity)?,
             db_max_capacity: env.parse_or("DB_MAX_ACU", d.db_max_capacity)?,
             cloudfront_ttl: env
@@ -370,7 +386,10 @@ impl Runbook {
         if self.db_min_capacity > self.db_max_capacity {
             return Err(ConfigError::new(
                 "DB_MIN_ACU",
-                format!("{} is above DB_MAX_ACU {}", self.db_min_capacity, self.db_max_capacity),
+                format!(
+                    "{} is above DB_MAX_ACU {}",
+                    self.db_min_capacity, self.db_max_capacity
+                ),
             ));
         }
         if self.secret_rotation_recommended > self.secret_rotation_max {
@@ -380,7 +399,10 @@ impl Runbook {
             ));
         }
         if !(self.surge_factor.is_finite() && self.surge_factor > 1.0) {
-            return Err(ConfigError::new("SURGE_FACTOR", "expected a number greater than 1"));
+            return Err(ConfigError::new(
+                "SURGE_FACTOR",
+                "expected a number greater than 1",
+            ));
         }
         Ok(self)
     }
@@ -431,7 +453,10 @@ mod tests {
 
     #[test]
     fn an_empty_environment_gives_the_runbook() {
-        assert_eq!(Runbook::from_env(&Env::default()).unwrap(), Runbook::default());
+        assert_eq!(
+            Runbook::from_env(&Env::default()).unwrap(),
+            Runbook::default()
+        );
     }
 
     #[test]
@@ -454,7 +479,10 @@ mod tests {
     fn budgets_json_merges_over_the_defaults() {
         let env = Env::from_pairs([("BUDGETS", r#"{"aurora": 12.5, "other": 2}"#)]);
         let r = Runbook::from_env(&env).unwrap();
-        assert_eq!(r.budgets.get(BudgetLine::Aurora), Some(Usd(Decimal::new(125, 1))));
+        assert_eq!(
+            r.budgets.get(BudgetLine::Aurora),
+            Some(Usd(Decimal::new(125, 1)))
+        );
         assert_eq!(r.budgets.get(BudgetLine::Other), Some(Usd::dollars(2)));
         assert_eq!(r.budgets.get(BudgetLine::Lambda), Some(Usd::dollars(5)));
     }

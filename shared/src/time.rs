@@ -47,7 +47,9 @@ pub fn parse_event_time(field: &str, raw: &str) -> Result<DateTime<Utc>, Error> 
 
 /// `at` in `tz`, as people read it: `2026-11-29 04:30:00 JST`.
 pub fn format_local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string()
+    at.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
 }
 
 /// `at` in `tz` and in UTC: `2026-11-29 04:30:00 JST (2026-11-28 19:30:00 UTC)`.
@@ -81,7 +83,10 @@ mod tests {
     #[test]
     fn local_times_use_the_zone_abbreviation() {
         let t = parse_event_time("time", "2026-11-28T19:30:00Z").unwrap();
-        assert_eq!(format_local(t, chrono_tz::Asia::Tokyo), "2026-11-29 04:30:00 JST");
+        assert_eq!(
+            format_local(t, chrono_tz::Asia::Tokyo),
+            "2026-11-29 04:30:00 JST"
+        );
         assert_eq!(
             format_local_and_utc(t, chrono_tz::Asia::Tokyo),
             "2026-11-29 04:30:00 JST (2026-11-28 19:30:00 UTC)"

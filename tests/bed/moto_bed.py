@@ -84,7 +84,13 @@ class CloudWatchCborBridge:
     def __init__(self, app):
         self.app = app
         self.model = botocore.session.get_session().get_service_model("cloudwatch")
-        self.error_shapes = {s.name for s in self.model.error_shapes}
+        # Query-protocol error codes (what moto answers) → modeled shape names
+        # (what an RPCv2 `__type` carries), e.g. ResourceNotFound → DashboardNotFoundError.
+        self.error_names = {}
+        for shape in self.model.error_shapes:
+            code = shape.metadata.get("error", {}).get("code", shape.name)
+            self.error_names.setdefault(code, shape.name)
+            self.error_names[shape.name] = shape.name
 
     def __call__(self, environ, start_response):
         match = CBOR_PATH.match(environ.get("PATH_INFO", ""))
@@ -133,7 +139,10 @@ class CloudWatchCborBridge:
         except ValueError:
             decoded = {"__type": "InternalFailure", "message": reply.decode("utf-8", "replace")}
         if code >= 400:
-            payload = self.error_payload(decoded)
+            query_error = next(
+                (v for n, v in captured["headers"] if n.lower() == "x-amzn-query-error"), None
+            )
+            payload = self.error_payload(decoded, query_error)
         else:
             output = self.model.operation_model(operation).output_shape
             payload = to_cbor_value(decoded, output) if output is not None else {}
@@ -142,9 +151,10 @@ class CloudWatchCborBridge:
         start_response(status, headers)
         return [out]
 
-    def error_payload(self, decoded):
+    def error_payload(self, decoded, query_error):
         raw_type = str(decoded.get("__type") or decoded.get("code") or "InternalFailure")
-        name = raw_type.split("#")[-1].split(":")[0]
+        code = (query_error or "").split(";")[0] or raw_type.split("#")[-1].split(":")[0]
+        name = self.error_names.get(code, code)
         payload = {"__type": f"com.amazonaws.cloudwatch#{name}"}
         message = decoded.get("message") or decoded.get("Message")
         if message is not None:

@@ -4,7 +4,6 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -112,7 +111,9 @@ fn python() -> Result<PathBuf, BedError> {
     }
     let root = workspace_root();
     let python = root.join(".venv/bin/python");
-    let _guard = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = INSTALL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let ready = Command::new(&python)
         .args(["-c", "import moto, cbor2"])
         .stdout(Stdio::null())
@@ -120,28 +121,12 @@ fn python() -> Result<PathBuf, BedError> {
         .status()
         .is_ok_and(|s| s.success());
     if !ready {
-        run(Command::new("python3").args(["-m", "venv"]).arg(root.join(".venv")))?;
+        run(Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(root.join(".venv")))?;
         run(Command::new(&python)
             .args(["-m", "pip", "install", "--quiet", "-r"])
             .arg(root.join("tests/bed/requirements.txt")))?;
     }
     Ok(python)
-}
-
-/// Waits until `check` holds, polling, for at most `limit`.
-pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if check().await {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

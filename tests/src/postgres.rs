@@ -37,7 +37,9 @@ impl Postgres {
             .map_err(|e| BedError(format!("temp dir: {e}")))?;
         let as_postgres = is_root();
         if as_postgres {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()))?;
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path()))?;
         }
         let mut pg = Postgres {
             dir,
@@ -49,11 +51,17 @@ impl Postgres {
         pg.run_as_owner(pg.bin.join("initdb"), |c| {
             c.arg("-D")
                 .arg(&data)
-                .args(["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"])
+                .args([
+                    "-U",
+                    "postgres",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                ])
                 .args(["-E", "UTF8", "--locale=C.UTF-8"]);
         })?;
         let mut settings = vec![
             "listen_addresses=127.0.0.1".to_owned(),
+            "max_connections=40".to_owned(),
             format!("unix_socket_directories={}", pg.dir.path().display()),
         ];
         if options.tls {
@@ -65,19 +73,20 @@ impl Postgres {
         if options.log_statements {
             settings.push("log_statement=all".to_owned());
         }
-        // A port can be taken between probing and binding: try a few.
+        // Settings go into postgresql.conf, so a stopped server starts again
+        // as it was. A port can be taken between probing and binding: try a
+        // few (a later `port` line wins).
         let mut last = None;
         for _ in 0..3 {
             pg.port = free_port()?;
-            let mut opts = format!("-p {}", pg.port);
-            for setting in &settings {
-                opts.push_str(&format!(" -c {setting}"));
+            let mut conf = String::from("\n# goal-mandala-ops test bed\n");
+            for setting in settings.iter().chain([&format!("port = {}", pg.port)]) {
+                let (key, value) = setting.split_once('=').unwrap_or((setting, ""));
+                conf.push_str(&format!("{} = '{}'\n", key.trim(), value.trim()));
             }
-            let log = pg.server_log();
-            match pg.run_as_owner(pg.bin.join("pg_ctl"), |c| {
-                c.arg("-D").arg(&data).arg("-l").arg(&log).args(["-o", &opts, "-w", "start"]);
-            }) {
-                Ok(_) => return Ok(pg),
+            append(&data.join("postgresql.conf"), &conf)?;
+            match pg.start_again() {
+                Ok(()) => return Ok(pg),
                 Err(e) => last = Some(e),
             }
         }
@@ -104,14 +113,23 @@ impl Postgres {
         run(Command::new("psql")
             .arg("-h")
             .arg(self.dir.path())
-            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres"])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
             .args(["-v", "ON_ERROR_STOP=1", "-tAc", sql]))
     }
 
     /// Stops the server (a "database down" scenario); `start_again` brings it back.
     pub fn stop(&self) -> Result<(), BedError> {
         self.run_as_owner(self.bin.join("pg_ctl"), |c| {
-            c.arg("-D").arg(self.data_dir()).args(["-m", "fast", "-w", "stop"]);
+            c.arg("-D")
+                .arg(self.data_dir())
+                .args(["-m", "fast", "-w", "stop"]);
         })
         .map(drop)
     }
@@ -120,7 +138,11 @@ impl Postgres {
     pub fn start_again(&self) -> Result<(), BedError> {
         let log = self.server_log();
         self.run_as_owner(self.bin.join("pg_ctl"), |c| {
-            c.arg("-D").arg(self.data_dir()).arg("-l").arg(&log).args(["-w", "start"]);
+            c.arg("-D")
+                .arg(self.data_dir())
+                .arg("-l")
+                .arg(&log)
+                .args(["-w", "-t", "30", "start"]);
         })
         .map(drop)
     }
@@ -153,12 +175,31 @@ impl Postgres {
         let dir = self.dir.path();
         let openssl = |args: &[&str]| run(Command::new("openssl").current_dir(dir).args(args));
         openssl(&[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.crt", "-days", "2", "-subj", "/CN=goal-mandala-ops test bed CA",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=goal-mandala-ops test bed CA",
         ])?;
         openssl(&[
-            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
-            "server.csr", "-subj", "/CN=localhost",
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
         ])?;
         std::fs::write(
             dir.join("san.ext"),
@@ -166,16 +207,41 @@ impl Postgres {
         )
         .map_err(|e| BedError(format!("writing san.ext: {e}")))?;
         openssl(&[
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
         ])?;
         if self.as_postgres {
             run(Command::new("chown")
                 .args(["postgres:postgres", "server.key", "server.crt", "ca.crt"])
                 .current_dir(dir))?;
         }
-        run(Command::new("chmod").args(["600", "server.key"]).current_dir(dir)).map(drop)
+        run(Command::new("chmod")
+            .args(["600", "server.key"])
+            .current_dir(dir))
+        .map(drop)
     }
+}
+
+fn append(path: &Path, text: &str) -> Result<(), BedError> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| BedError(format!("writing {}: {e}", path.display())))
 }
 
 impl Drop for Postgres {
@@ -198,7 +264,12 @@ fn bin_dir() -> Result<PathBuf, BedError> {
     }
     let root = Path::new("/usr/lib/postgresql");
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
-        .map_err(|e| BedError(format!("PostgreSQL not installed ({}: {e})", root.display())))?
+        .map_err(|e| {
+            BedError(format!(
+                "PostgreSQL not installed ({}: {e})",
+                root.display()
+            ))
+        })?
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let version = entry.file_name().to_str()?.parse::<u32>().ok()?;

@@ -34,8 +34,22 @@ impl Production {
         if with_cluster {
             create_cluster(&rds, CLUSTER).await;
         }
-        let topic_arn = sns.create_topic().name("goal-mandala-ops").send().await.unwrap().topic_arn.unwrap();
-        let queue_url = sqs.create_queue().queue_name("reports").send().await.unwrap().queue_url.unwrap();
+        let topic_arn = sns
+            .create_topic()
+            .name("goal-mandala-ops")
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name("reports")
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
         let queue_arn = sqs
             .get_queue_attributes()
             .queue_url(&queue_url)
@@ -54,7 +68,13 @@ impl Production {
             .send()
             .await
             .unwrap();
-        Production { bed, rds, sqs, queue_url, topic_arn }
+        Production {
+            bed,
+            rds,
+            sqs,
+            queue_url,
+            topic_arn,
+        }
     }
 
     fn state(&self, extra: &[(&str, &str)]) -> State {
@@ -62,7 +82,11 @@ impl Production {
         for (k, v) in extra {
             env.set(*k, *v);
         }
-        State::new(SnapshotConfig::from_env(&env).unwrap(), &self.bed.sdk_config()).unwrap()
+        State::new(
+            SnapshotConfig::from_env(&env).unwrap(),
+            &self.bed.sdk_config(),
+        )
+        .unwrap()
     }
 
     async fn snapshot(&self, id: &str, cluster: &str, tags: &[(&str, &str)]) {
@@ -145,7 +169,10 @@ async fn create_cluster(rds: &aws_sdk_rds::Client, id: &str) {
         .master_username("goal_mandala_admin")
         .master_user_password("not-a-real-password-1")
         .serverless_v2_scaling_configuration(
-            ServerlessV2ScalingConfiguration::builder().min_capacity(0.5).max_capacity(2.0).build(),
+            ServerlessV2ScalingConfiguration::builder()
+                .min_capacity(0.5)
+                .max_capacity(2.0)
+                .build(),
         )
         .send()
         .await
@@ -153,7 +180,9 @@ async fn create_cluster(rds: &aws_sdk_rds::Client, id: &str) {
 }
 
 fn sample(name: &str) -> Value {
-    let path = bed::workspace_root().join("events/nightly-snapshot").join(name);
+    let path = bed::workspace_root()
+        .join("events/nightly-snapshot")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -170,7 +199,9 @@ async fn scheduled_run_creates_the_runbook_named_snapshot_with_tags_and_notifies
     let prod = Production::start(true).await;
     let state = prod.state(&[]);
 
-    let report = invoke(&state, sample("scheduled-event.json")).await.unwrap();
+    let report = invoke(&state, sample("scheduled-event.json"))
+        .await
+        .unwrap();
 
     // 2026-11-28T19:30:00Z is 04:30 JST on the 29th.
     let id = "goal-mandala-production-manual-20261129-043000";
@@ -181,11 +212,22 @@ async fn scheduled_run_creates_the_runbook_named_snapshot_with_tags_and_notifies
     assert_eq!(report.at.to_rfc3339(), "2026-11-28T19:30:00+00:00");
     assert_eq!(report.severity, shared::Severity::Info);
     assert!(report.title.contains(id), "{}", report.title);
-    assert!(report.summary.contains("作成しました"), "{}", report.summary);
+    assert!(
+        report.summary.contains("作成しました"),
+        "{}",
+        report.summary
+    );
     assert_eq!(prod.snapshot_ids().await, BTreeSet::from([id.to_owned()]));
     let tags = prod.tags_of(id).await;
-    for expected in [("created-by", "nightly-snapshot"), ("trigger", "schedule"), ("reason", "nightly")] {
-        assert!(tags.contains(&(expected.0.into(), expected.1.into())), "{tags:?}");
+    for expected in [
+        ("created-by", "nightly-snapshot"),
+        ("trigger", "schedule"),
+        ("reason", "nightly"),
+    ] {
+        assert!(
+            tags.contains(&(expected.0.into(), expected.1.into())),
+            "{tags:?}"
+        );
     }
 
     let notifications = prod.notifications().await;
@@ -215,7 +257,9 @@ async fn retried_event_does_not_create_a_second_snapshot() {
 async fn a_manual_run_tags_its_reason_and_sees_the_previous_snapshot() {
     let prod = Production::start(true).await;
     let state = prod.state(&[]);
-    let nightly = invoke(&state, sample("scheduler-input.json")).await.unwrap();
+    let nightly = invoke(&state, sample("scheduler-input.json"))
+        .await
+        .unwrap();
 
     let manual = invoke(&state, sample("manual.json")).await.unwrap();
 
@@ -225,16 +269,29 @@ async fn a_manual_run_tags_its_reason_and_sees_the_previous_snapshot() {
     let tags = prod.tags_of(&id).await;
     assert!(tags.contains(&("trigger".into(), "manual".into())));
     assert!(tags.contains(&("reason".into(), "pre-deploy".into())));
-    let previous = manual.findings.iter().find(|f| f.check == "previous-snapshot").unwrap();
+    let previous = manual
+        .findings
+        .iter()
+        .find(|f| f.check == "previous-snapshot")
+        .unwrap();
     assert_eq!(previous.status, shared::FindingStatus::Ok);
-    assert!(previous.detail.contains(nightly.extra["snapshot_id"].as_str().unwrap()));
+    assert!(
+        previous
+            .detail
+            .contains(nightly.extra["snapshot_id"].as_str().unwrap())
+    );
 }
 
 /// Own snapshots made "now" by the emulator, judged by an event 40 days later.
 async fn seed_for_pruning(prod: &Production) -> (Vec<String>, Vec<String>) {
     create_cluster(&prod.rds, "goal-mandala-staging").await;
     let kept = format!("{PREFIX}kept");
-    prod.snapshot(&kept, CLUSTER, &[("created-by", "nightly-snapshot"), ("keep", "true")]).await;
+    prod.snapshot(
+        &kept,
+        CLUSTER,
+        &[("created-by", "nightly-snapshot"), ("keep", "true")],
+    )
+    .await;
     let mut own = Vec::new();
     for i in 1..=5 {
         let id = format!("{PREFIX}2026100{i}-043000");
@@ -248,7 +305,8 @@ async fn seed_for_pruning(prod: &Production) -> (Vec<String>, Vec<String>) {
     ];
     prod.snapshot(&foreign[0], CLUSTER, &[]).await;
     prod.snapshot(&foreign[1], CLUSTER, &own_tags()).await;
-    prod.snapshot(&foreign[2], "goal-mandala-staging", &own_tags()).await;
+    prod.snapshot(&foreign[2], "goal-mandala-staging", &own_tags())
+        .await;
     let mut untouchable = foreign;
     untouchable.push(kept);
     (own, untouchable)
@@ -281,7 +339,11 @@ async fn old_own_snapshots_are_pruned_but_keep_min_foreign_and_kept_ones_stay() 
         assert!(!remaining.contains(id), "{id} should be gone");
     }
     assert_eq!(report.extra["quota_used"], json!(remaining.len()));
-    let deletes = report.actions.iter().filter(|a| a.action == "delete-snapshot").count();
+    let deletes = report
+        .actions
+        .iter()
+        .filter(|a| a.action == "delete-snapshot")
+        .count();
     assert_eq!(deletes, 3);
 }
 
@@ -300,7 +362,12 @@ async fn dry_run_changes_nothing_and_reports_the_plan() {
     assert!(report.dry_run);
     assert_eq!(report.extra["created"], false);
     assert_eq!(report.extra["pruned"], json!([]));
-    assert!(report.actions.iter().all(|a| a.result == shared::ActionResult::Planned));
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|a| a.result == shared::ActionResult::Planned)
+    );
     let planned: BTreeSet<&str> = report
         .actions
         .iter()
@@ -325,9 +392,18 @@ async fn the_dry_run_variable_applies_when_the_event_says_nothing() {
 async fn bad_input_is_rejected_changes_nothing_and_is_not_notified() {
     let prod = Production::start(true).await;
     let state = prod.state(&[]);
-    for payload in [sample("invalid.json"), json!([1, 2]), json!("snapshot"), json!({"time": "soon"})] {
+    for payload in [
+        sample("invalid.json"),
+        json!([1, 2]),
+        json!("snapshot"),
+        json!({"time": "soon"}),
+    ] {
         let err = invoke(&state, payload.clone()).await.unwrap_err();
-        assert_eq!(err.error_type(), shared::ErrorType::InvalidInput, "{payload}: {err}");
+        assert_eq!(
+            err.error_type(),
+            shared::ErrorType::InvalidInput,
+            "{payload}: {err}"
+        );
     }
     assert!(prod.snapshot_ids().await.is_empty());
     assert!(prod.notifications().await.is_empty());
@@ -338,7 +414,9 @@ async fn a_missing_cluster_is_a_config_error_that_is_notified() {
     let prod = Production::start(false).await;
     let state = prod.state(&[]);
 
-    let err = invoke(&state, sample("scheduler-input.json")).await.unwrap_err();
+    let err = invoke(&state, sample("scheduler-input.json"))
+        .await
+        .unwrap_err();
 
     assert_eq!(err.error_type(), shared::ErrorType::Config);
     assert!(err.to_string().contains("DB_CLUSTER_ID"), "{err}");
@@ -353,17 +431,33 @@ async fn a_missing_cluster_is_a_config_error_that_is_notified() {
 async fn quota_use_at_eighty_percent_is_a_warning() {
     let prod = Production::start(true).await;
     for i in 0..3 {
-        prod.snapshot(&format!("other-tool-{i}"), CLUSTER, &[]).await;
+        prod.snapshot(&format!("other-tool-{i}"), CLUSTER, &[])
+            .await;
     }
     let state = prod.state(&[("SNAPSHOT_QUOTA", "5"), ("REPORT_LANG", "en")]);
 
-    let report = invoke(&state, sample("scheduler-input.json")).await.unwrap();
+    let report = invoke(&state, sample("scheduler-input.json"))
+        .await
+        .unwrap();
 
-    let quota = report.findings.iter().find(|f| f.check == "snapshot-quota").unwrap();
+    let quota = report
+        .findings
+        .iter()
+        .find(|f| f.check == "snapshot-quota")
+        .unwrap();
     assert_eq!(quota.status, shared::FindingStatus::Warning);
     assert_eq!(quota.value, Some(4.0));
     assert_eq!(quota.threshold, Some(4.0));
     assert_eq!(report.severity, shared::Severity::Warning);
-    assert!(report.next_steps.iter().any(|s| s.contains("SNAPSHOT_RETENTION_DAYS")));
-    assert!(report.summary.starts_with("Created manual snapshot"), "{}", report.summary);
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("SNAPSHOT_RETENTION_DAYS"))
+    );
+    assert!(
+        report.summary.starts_with("Created manual snapshot"),
+        "{}",
+        report.summary
+    );
 }

@@ -29,7 +29,9 @@ impl SnapshotConfig {
         );
         // Snapshot ids: a letter first, then letters, digits and single hyphens; 255 at most.
         let valid_prefix = prefix.starts_with(|c: char| c.is_ascii_alphabetic())
-            && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !prefix.contains("--")
             && prefix.len() <= 200;
         if !valid_prefix {
@@ -58,13 +60,22 @@ impl SnapshotConfig {
 mod tests {
     use super::*;
 
-    const TOPIC: (&str, &str) = ("NOTIFY_TOPIC_ARN", "arn:aws:sns:ap-northeast-1:123456789012:ops");
+    const TOPIC: (&str, &str) = (
+        "NOTIFY_TOPIC_ARN",
+        "arn:aws:sns:ap-northeast-1:123456789012:ops",
+    );
 
     #[test]
     fn defaults_follow_the_cluster_and_the_design() {
         let config = SnapshotConfig::from_env(&Env::from_pairs([TOPIC])).unwrap();
         assert_eq!(config.prefix, "goal-mandala-production-manual-");
-        assert_eq!(config.retention, RetentionPolicy { retention: Days(30), keep_min: 7 });
+        assert_eq!(
+            config.retention,
+            RetentionPolicy {
+                retention: Days(30),
+                keep_min: 7
+            }
+        );
         assert_eq!(config.quota, 100);
         let config =
             SnapshotConfig::from_env(&Env::from_pairs([TOPIC, ("DB_CLUSTER_ID", "c2")])).unwrap();
@@ -74,7 +85,9 @@ mod tests {
     #[test]
     fn the_topic_is_required_and_bad_values_name_their_variable() {
         assert_eq!(
-            SnapshotConfig::from_env(&Env::default()).unwrap_err().variable,
+            SnapshotConfig::from_env(&Env::default())
+                .unwrap_err()
+                .variable,
             "NOTIFY_TOPIC_ARN"
         );
         for (variable, value) in [
@@ -84,7 +97,8 @@ mod tests {
             ("SNAPSHOT_KEEP_MIN", "many"),
             ("SNAPSHOT_QUOTA", "0"),
         ] {
-            let err = SnapshotConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
+            let err =
+                SnapshotConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
             assert_eq!(err.variable, variable);
         }
     }

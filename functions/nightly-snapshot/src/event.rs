@@ -95,12 +95,19 @@ mod tests {
     use super::*;
 
     fn clock() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn a_scheduler_input_is_a_nightly_scheduled_run_at_its_time() {
-        let r = SnapshotRequest::parse(json!({"scheduled_time": "2026-11-28T19:30:00Z"}), false, clock).unwrap();
+        let r = SnapshotRequest::parse(
+            json!({"scheduled_time": "2026-11-28T19:30:00Z"}),
+            false,
+            clock,
+        )
+        .unwrap();
         assert_eq!(r.trigger, Trigger::Schedule);
         assert_eq!(r.reason, "nightly");
         assert_eq!(r.now.to_rfc3339(), "2026-11-28T19:30:00+00:00");
@@ -116,7 +123,10 @@ mod tests {
             "region": "ap-northeast-1", "resources": [], "detail": {}
         });
         let r = SnapshotRequest::parse(event, false, clock).unwrap();
-        assert_eq!((r.trigger, r.reason.as_str()), (Trigger::Schedule, "nightly"));
+        assert_eq!(
+            (r.trigger, r.reason.as_str()),
+            (Trigger::Schedule, "nightly")
+        );
     }
 
     #[test]

@@ -20,8 +20,8 @@ use shared::{ActionResult, Error, Notifier, Report, ReportBuilder};
 pub use crate::config::SnapshotConfig;
 pub use crate::event::{SnapshotRequest, Trigger};
 use crate::plan::{
-    CREATED_BY_VALUE, SnapshotInfo, TAG_CREATED_BY, TAG_REASON, TAG_TRIGGER,
-    evaluate_previous, evaluate_quota, plan_pruning, snapshot_id,
+    CREATED_BY_VALUE, SnapshotInfo, TAG_CREATED_BY, TAG_REASON, TAG_TRIGGER, evaluate_previous,
+    evaluate_quota, plan_pruning, snapshot_id,
 };
 use crate::rds::Created;
 use crate::text::Texts;
@@ -158,7 +158,12 @@ pub async fn run(state: &State, request: &SnapshotRequest) -> Result<Report, Err
                 }
                 Err(err) => {
                     tracing::error!(snapshot_id = %old, error = %err, "prune failed");
-                    report.action(texts.delete_action(old, ActionResult::Failed, Some(&err), config));
+                    report.action(texts.delete_action(
+                        old,
+                        ActionResult::Failed,
+                        Some(&err),
+                        config,
+                    ));
                     continue;
                 }
             }
@@ -186,7 +191,16 @@ pub async fn run(state: &State, request: &SnapshotRequest) -> Result<Report, Err
         .extra("pruned", &pruned)
         .extra("quota_used", quota_used);
     let title = texts.title(&id, creation, to_prune.len(), report.severity());
-    let summary = texts.summary(cluster_id, &cluster.status, &id, creation, request, &to_prune, quota_used, config);
+    let summary = texts.summary(
+        cluster_id,
+        &cluster.status,
+        &id,
+        creation,
+        request,
+        &to_prune,
+        quota_used,
+        config,
+    );
     Ok(report.build(&title, summary))
 }
 
@@ -220,7 +234,12 @@ impl Creation {
 }
 
 /// The snapshot a dry run would create, so the plan counts it like a real one.
-fn planned_snapshot(id: &str, cluster_id: &str, now: DateTime<Utc>, request: &SnapshotRequest) -> SnapshotInfo {
+fn planned_snapshot(
+    id: &str,
+    cluster_id: &str,
+    now: DateTime<Utc>,
+    request: &SnapshotRequest,
+) -> SnapshotInfo {
     SnapshotInfo {
         id: id.to_owned(),
         cluster_id: cluster_id.to_owned(),

@@ -166,7 +166,9 @@ mod tests {
     const PREFIX: &str = "goal-mandala-production-manual-";
 
     fn t(rfc3339: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(rfc3339).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn own(day: u32, created: DateTime<Utc>) -> SnapshotInfo {

@@ -32,10 +32,12 @@ pub async fn describe_cluster(rds: &Client, cluster_id: &str) -> Result<ClusterI
                 .to_owned();
             Ok(ClusterInfo { status })
         }
-        Err(err) if err.code() == Some("DBClusterNotFoundFault") => Err(Error::Config(ConfigError::new(
-            "DB_CLUSTER_ID",
-            format!("Aurora cluster `{cluster_id}` does not exist in this region"),
-        ))),
+        Err(err) if err.code() == Some("DBClusterNotFoundFault") => {
+            Err(Error::Config(ConfigError::new(
+                "DB_CLUSTER_ID",
+                format!("Aurora cluster `{cluster_id}` does not exist in this region"),
+            )))
+        }
         Err(err) => Err(Error::aws("DescribeDBClusters", err)),
     }
 }
@@ -100,8 +102,14 @@ pub async fn create_snapshot(
             .db_cluster_snapshot()
             .and_then(snapshot_info)
             .map(Created::New)
-            .ok_or_else(|| Error::Unexpected(format!("CreateDBClusterSnapshot returned no snapshot for {id}"))),
-        Err(err) if err.code() == Some("DBClusterSnapshotAlreadyExistsFault") => Ok(Created::AlreadyExists),
+            .ok_or_else(|| {
+                Error::Unexpected(format!(
+                    "CreateDBClusterSnapshot returned no snapshot for {id}"
+                ))
+            }),
+        Err(err) if err.code() == Some("DBClusterSnapshotAlreadyExistsFault") => {
+            Ok(Created::AlreadyExists)
+        }
         Err(err) => Err(Error::aws("CreateDBClusterSnapshot", err)),
     }
 }

@@ -6,10 +6,10 @@ use shared::report::worst_severity;
 use shared::time::format_local;
 use shared::{Action, ActionResult, Error, Finding, FindingStatus, Lang, ReportBuilder, Severity};
 
+use crate::Creation;
 use crate::config::SnapshotConfig;
 use crate::event::SnapshotRequest;
 use crate::plan::{PreviousSnapshot, QUOTA_WARN_PERCENT, QuotaLevel};
-use crate::Creation;
 
 /// Report texts in one language.
 #[derive(Debug, Clone, Copy)]
@@ -42,11 +42,20 @@ impl Texts {
                 format!("cluster {cluster} is {status}, not available: the snapshot may not be possible"),
             )
         };
-        let status = if ok { FindingStatus::Ok } else { FindingStatus::Warning };
+        let status = if ok {
+            FindingStatus::Ok
+        } else {
+            FindingStatus::Warning
+        };
         Finding::new("cluster-status", status, detail)
     }
 
-    pub(crate) fn create_action(&self, id: &str, creation: Creation, request: &SnapshotRequest) -> Action {
+    pub(crate) fn create_action(
+        &self,
+        id: &str,
+        creation: Creation,
+        request: &SnapshotRequest,
+    ) -> Action {
         let tags = format!(
             "created-by=nightly-snapshot, trigger={}, reason={}",
             request.trigger.as_str(),
@@ -58,8 +67,10 @@ impl Texts {
                 format!("manual snapshot created (tags: {tags})"),
             ),
             Creation::AlreadyExisted => self.ja_en(
-                "同じ時刻のイベントで作成済みのため、新たには作成していません（再試行として成功）".to_owned(),
-                "already created for this event time; nothing new created (a retry succeeds)".to_owned(),
+                "同じ時刻のイベントで作成済みのため、新たには作成していません（再試行として成功）"
+                    .to_owned(),
+                "already created for this event time; nothing new created (a retry succeeds)"
+                    .to_owned(),
             ),
             Creation::Planned => self.ja_en(
                 format!("作成予定（タグ: {tags}）"),
@@ -109,8 +120,16 @@ impl Texts {
                 "previous-snapshot",
                 FindingStatus::Ok,
                 self.ja_en(
-                    format!("前回のスナップショット {} ({}) は available です", s.id, format_local(s.created, tz)),
-                    format!("previous snapshot {} ({}) is available", s.id, format_local(s.created, tz)),
+                    format!(
+                        "前回のスナップショット {} ({}) は available です",
+                        s.id,
+                        format_local(s.created, tz)
+                    ),
+                    format!(
+                        "previous snapshot {} ({}) is available",
+                        s.id,
+                        format_local(s.created, tz)
+                    ),
                 ),
             ),
             PreviousSnapshot::InProgress(s, age) => {
@@ -118,10 +137,22 @@ impl Texts {
                 let too_long = *age >= crate::plan::CREATING_TOO_LONG;
                 Finding::new(
                     "previous-snapshot",
-                    if too_long { FindingStatus::Warning } else { FindingStatus::Ok },
+                    if too_long {
+                        FindingStatus::Warning
+                    } else {
+                        FindingStatus::Ok
+                    },
                     self.ja_en(
-                        format!("前回のスナップショット {} はまだ作成中です（{} 時間経過）", s.id, number(hours)),
-                        format!("previous snapshot {} is still creating ({} h)", s.id, number(hours)),
+                        format!(
+                            "前回のスナップショット {} はまだ作成中です（{} 時間経過）",
+                            s.id,
+                            number(hours)
+                        ),
+                        format!(
+                            "previous snapshot {} is still creating ({} h)",
+                            s.id,
+                            number(hours)
+                        ),
                     ),
                 )
                 .measured(hours, crate::plan::CREATING_TOO_LONG.num_hours() as f64)
@@ -130,8 +161,14 @@ impl Texts {
                 "previous-snapshot",
                 FindingStatus::Critical,
                 self.ja_en(
-                    format!("前回のスナップショット {} の状態が {} です（available になっていません）", s.id, s.status),
-                    format!("previous snapshot {} is {}, it never became available", s.id, s.status),
+                    format!(
+                        "前回のスナップショット {} の状態が {} です（available になっていません）",
+                        s.id, s.status
+                    ),
+                    format!(
+                        "previous snapshot {} is {}, it never became available",
+                        s.id, s.status
+                    ),
                 ),
             ),
         }
@@ -178,7 +215,11 @@ impl Texts {
                 "This was a dry run. Run again with \"dry_run\": false to apply it.".to_owned(),
             ));
         }
-        if report.actions().iter().any(|a| a.result == ActionResult::Failed) {
+        if report
+            .actions()
+            .iter()
+            .any(|a| a.result == ActionResult::Failed)
+        {
             steps.push(self.ja_en(
                 "削除に失敗したスナップショットを RDS コンソールで確認してください。次回の実行で再度削除を試みます。".to_owned(),
                 "Check the snapshots that could not be deleted in the RDS console; the next run tries again.".to_owned(),
@@ -216,7 +257,8 @@ impl Texts {
                 "Check the cluster's state in the RDS console (if stopped, start it and run this by hand).".to_owned(),
             ));
         }
-        if steps.is_empty() && worst_severity(report.findings(), report.actions()) == Severity::Info {
+        if steps.is_empty() && worst_severity(report.findings(), report.actions()) == Severity::Info
+        {
             steps.push(self.ja_en(
                 "対応は不要です。復元が必要なときは ops-action の restore-db-snapshot を使ってください。".to_owned(),
                 "Nothing to do. To restore, use ops-action's restore-db-snapshot.".to_owned(),
@@ -225,23 +267,38 @@ impl Texts {
         steps
     }
 
-    pub(crate) fn title(&self, id: &str, creation: Creation, pruned: usize, severity: Severity) -> String {
+    pub(crate) fn title(
+        &self,
+        id: &str,
+        creation: Creation,
+        pruned: usize,
+        severity: Severity,
+    ) -> String {
         let head = match (creation, self.lang) {
             (Creation::Created, Lang::Ja) => format!("DBスナップショット作成: {id}"),
             (Creation::Created, Lang::En) => format!("DB snapshot created: {id}"),
             (Creation::AlreadyExisted, Lang::Ja) => format!("DBスナップショット作成済み: {id}"),
             (Creation::AlreadyExisted, Lang::En) => format!("DB snapshot already exists: {id}"),
-            (Creation::Planned, Lang::Ja) => format!("[ドライラン] DBスナップショット作成予定: {id}"),
+            (Creation::Planned, Lang::Ja) => {
+                format!("[ドライラン] DBスナップショット作成予定: {id}")
+            }
             (Creation::Planned, Lang::En) => format!("[dry run] DB snapshot planned: {id}"),
         };
         let mut title = head;
         if pruned > 0 {
-            title.push_str(&self.ja_en(format!("（古い {pruned} 件を削除）"), format!(" ({pruned} old pruned)")));
+            title.push_str(&self.ja_en(
+                format!("（古い {pruned} 件を削除）"),
+                format!(" ({pruned} old pruned)"),
+            ));
         }
         match severity {
             Severity::Info => title,
-            Severity::Warning => self.ja_en(format!("【要確認】{title}"), format!("[CHECK] {title}")),
-            Severity::Critical => self.ja_en(format!("【重大】{title}"), format!("[CRITICAL] {title}")),
+            Severity::Warning => {
+                self.ja_en(format!("【要確認】{title}"), format!("[CHECK] {title}"))
+            }
+            Severity::Critical => {
+                self.ja_en(format!("【重大】{title}"), format!("[CRITICAL] {title}"))
+            }
         }
     }
 
@@ -275,8 +332,16 @@ impl Texts {
                 format!("Dry run: would create snapshot {id} of cluster {cluster} ({cluster_status}); trigger {trigger}, reason {reason}."),
             ),
         };
-        let verb_ja = if request.dry_run { "削除予定です" } else { "削除しました" };
-        let verb_en = if request.dry_run { "would be pruned" } else { "pruned" };
+        let verb_ja = if request.dry_run {
+            "削除予定です"
+        } else {
+            "削除しました"
+        };
+        let verb_en = if request.dry_run {
+            "would be pruned"
+        } else {
+            "pruned"
+        };
         let second = if to_prune.is_empty() {
             self.ja_en(
                 format!("保持期間 {days} 日・最新 {keep} 世代の方針で、削除対象の古いスナップショットはありません。"),
@@ -289,8 +354,14 @@ impl Texts {
             )
         };
         let third = self.ja_en(
-            format!("手動スナップショット数（リージョン全体）: {quota_used} / {}。", config.quota),
-            format!("Manual snapshots in the region: {quota_used} of {}.", config.quota),
+            format!(
+                "手動スナップショット数（リージョン全体）: {quota_used} / {}。",
+                config.quota
+            ),
+            format!(
+                "Manual snapshots in the region: {quota_used} of {}.",
+                config.quota
+            ),
         );
         format!("{first}\n{second}\n{third}")
     }

@@ -1,5 +1,8 @@
 //! The bed's PostgreSQL: plain and TLS with a throwaway CA, SCRAM logins over TCP.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 use bed::{Postgres, PostgresOptions};

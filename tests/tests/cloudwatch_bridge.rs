@@ -1,6 +1,9 @@
 //! The bed's CloudWatch bridge: the current aws-sdk-cloudwatch (Smithy RPC v2
 //! CBOR) writes and reads metrics, alarms and dashboards through it.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatch::primitives::DateTime;

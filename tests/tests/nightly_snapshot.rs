@@ -1,6 +1,9 @@
 //! nightly-snapshot's handler against the emulated production: real RDS,
 //! SNS and SQS calls to the bed, the notification read back through SQS.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 

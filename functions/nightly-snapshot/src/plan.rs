@@ -324,7 +324,13 @@ mod tests {
             PreviousSnapshot::Broken(_)
         ));
         assert_eq!(
-            evaluate_previous(&[current.clone()], CLUSTER, PREFIX, &current.id, now),
+            evaluate_previous(
+                std::slice::from_ref(&current),
+                CLUSTER,
+                PREFIX,
+                &current.id,
+                now
+            ),
             PreviousSnapshot::None
         );
     }

@@ -112,7 +112,7 @@ impl Texts {
                 "previous-snapshot",
                 FindingStatus::Ok,
                 self.ja_en(
-                    "以前の自動取得スナップショットはありません（初回の実行）".to_owned(),
+                    "この機能が以前に作成したスナップショットはありません（初回の実行）".to_owned(),
                     "no earlier snapshot of this function (first run)".to_owned(),
                 ),
             ),

@@ -1,0 +1,48 @@
+# goal-mandala-ops — the two commands a newcomer needs:
+#   make demo   an emulated goal-mandala-production, every function run, reports printed
+#   make test   everything the tests need installed, then all the tests
+.PHONY: demo test lint ci bed tools postgres clean-venv
+
+VENV := .venv
+PY := $(VENV)/bin/python
+export SAM_CLI_TELEMETRY := 0
+
+demo: bed tools
+	scripts/demo.sh
+
+test: bed postgres
+	cargo test --workspace --locked
+
+# Formatting, clippy with warnings as errors, and the SAM template lint.
+lint: tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	AWS_DEFAULT_REGION=ap-northeast-1 $(VENV)/bin/sam validate --lint
+	$(VENV)/bin/cfn-lint template.yaml
+
+ci: lint test
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# The AWS emulator and the CloudWatch bridge.
+bed: $(VENV)/.bed-installed
+$(VENV)/.bed-installed: tests/bed/requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/bed/requirements.txt
+	touch $@
+
+# SAM CLI, cfn-lint, cargo-lambda (+ zig for arm64 release builds).
+tools: $(VENV)/.tools-installed
+$(VENV)/.tools-installed: tests/bed/requirements-tools.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/bed/requirements-tools.txt
+	touch $@
+
+# PostgreSQL server binaries (Debian packages) for the rotation tests.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v psql >/dev/null || ! command -v openssl >/dev/null; then \
+		echo "installing PostgreSQL (apt)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql postgresql-client openssl; \
+	fi
+
+clean-venv:
+	rm -rf $(VENV)

@@ -33,6 +33,19 @@ impl ConfigError {
     }
 }
 
+/// Returns the loaded configuration, or logs the one line naming the bad
+/// variable and ends the process before it takes its first event
+/// (DESIGN §3: invalid configuration never reaches a handler).
+pub fn load_or_exit<T>(loaded: Result<T, ConfigError>) -> T {
+    match loaded {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(variable = %err.variable, "invalid configuration: {err}");
+            std::process::exit(2)
+        }
+    }
+}
+
 /// The variables configuration is read from: the process environment in
 /// Lambda, an explicit map in tests (so parallel tests never share state).
 #[derive(Debug, Clone, Default)]

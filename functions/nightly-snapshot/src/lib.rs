@@ -253,3 +253,184 @@ fn planned_snapshot(
         ],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A whole run with the real RDS client and mocked responses, for what
+    //! the emulator can't do: a snapshot that refuses to be deleted.
+
+    use aws_sdk_rds::Client;
+    use aws_sdk_rds::operation::create_db_cluster_snapshot::{
+        CreateDBClusterSnapshotError, CreateDbClusterSnapshotOutput,
+    };
+    use aws_sdk_rds::operation::delete_db_cluster_snapshot::{
+        DeleteDBClusterSnapshotError, DeleteDbClusterSnapshotOutput,
+    };
+    use aws_sdk_rds::operation::describe_db_cluster_snapshots::DescribeDbClusterSnapshotsOutput;
+    use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
+    use aws_sdk_rds::types::error::{
+        InvalidDbClusterSnapshotStateFault, InvalidDbClusterStateFault,
+    };
+    use aws_sdk_rds::types::{DbCluster, DbClusterSnapshot, Tag};
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use shared::{Env, ErrorType, Severity};
+
+    use super::*;
+
+    const NOW: i64 = 1_764_358_200; // 2025-11-28T19:30:00Z
+
+    fn state(rds: Client) -> State {
+        let env = Env::from_pairs([(
+            "NOTIFY_TOPIC_ARN",
+            "arn:aws:sns:ap-northeast-1:123456789012:ops",
+        )]);
+        let config = SnapshotConfig::from_env(&env).unwrap();
+        let sns = aws_sdk_sns::Client::from_conf(
+            aws_sdk_sns::Config::builder()
+                .behavior_version_latest()
+                .build(),
+        );
+        let notifier = Notifier::new(
+            sns,
+            config.common.require_topic().unwrap().clone(),
+            config.common.lang,
+            config.common.timezone,
+        );
+        State {
+            config,
+            rds,
+            notifier,
+        }
+    }
+
+    fn request() -> SnapshotRequest {
+        SnapshotRequest {
+            now: DateTime::from_timestamp(NOW, 0).unwrap(),
+            trigger: Trigger::Schedule,
+            reason: "nightly".into(),
+            dry_run: false,
+        }
+    }
+
+    fn own(id: &str, age_days: i64, status: &str) -> DbClusterSnapshot {
+        DbClusterSnapshot::builder()
+            .db_cluster_snapshot_identifier(id)
+            .db_cluster_identifier("goal-mandala-production")
+            .snapshot_create_time(aws_smithy_types::DateTime::from_secs(
+                NOW - age_days * 86_400,
+            ))
+            .status(status)
+            .snapshot_type("manual")
+            .tag_list(
+                Tag::builder()
+                    .key("created-by")
+                    .value("nightly-snapshot")
+                    .build(),
+            )
+            .build()
+    }
+
+    fn old_own(age_days: i64) -> DbClusterSnapshot {
+        own(
+            &format!("goal-mandala-production-manual-old-{age_days:02}"),
+            age_days,
+            "available",
+        )
+    }
+
+    fn facts() -> [Rule; 2] {
+        let cluster = mock!(Client::describe_db_clusters).then_output(|| {
+            DescribeDbClustersOutput::builder()
+                .db_clusters(DbCluster::builder().status("available").build())
+                .build()
+        });
+        // Nine own snapshots aged 31..39 days: with the new one and keep-min 7, three go.
+        let list = mock!(Client::describe_db_cluster_snapshots).then_output(|| {
+            DescribeDbClusterSnapshotsOutput::builder()
+                .set_db_cluster_snapshots(Some((31..40).map(old_own).collect()))
+                .build()
+        });
+        [cluster, list]
+    }
+
+    #[tokio::test]
+    async fn a_snapshot_that_cannot_be_pruned_is_a_failed_action_and_the_rest_go_on() {
+        let [cluster, list] = facts();
+        let create = mock!(Client::create_db_cluster_snapshot).then_output(|| {
+            CreateDbClusterSnapshotOutput::builder()
+                .db_cluster_snapshot(own(
+                    "goal-mandala-production-manual-20251129-043000",
+                    0,
+                    "creating",
+                ))
+                .build()
+        });
+        let refuse = mock!(Client::delete_db_cluster_snapshot)
+            .match_requests(|r| {
+                r.db_cluster_snapshot_identifier() == Some("goal-mandala-production-manual-old-39")
+            })
+            .then_error(|| {
+                DeleteDBClusterSnapshotError::InvalidDbClusterSnapshotStateFault(
+                    InvalidDbClusterSnapshotStateFault::builder()
+                        .message("being copied")
+                        .build(),
+                )
+            });
+        let delete = mock!(Client::delete_db_cluster_snapshot)
+            .then_output(|| DeleteDbClusterSnapshotOutput::builder().build());
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&cluster, &list, &create, &refuse, &delete]
+        );
+
+        let report = run(&state(rds), &request()).await.unwrap();
+
+        assert_eq!(report.severity, Severity::Critical);
+        let failed: Vec<&str> = report
+            .actions
+            .iter()
+            .filter(|a| a.result == ActionResult::Failed)
+            .map(|a| a.target.as_str())
+            .collect();
+        assert_eq!(failed, ["goal-mandala-production-manual-old-39"]);
+        assert_eq!(
+            report.extra["pruned"],
+            serde_json::json!([
+                "goal-mandala-production-manual-old-37",
+                "goal-mandala-production-manual-old-38"
+            ])
+        );
+        assert_eq!(report.extra["created"], true);
+        assert!(report.next_steps.iter().any(|s| s.contains("削除に失敗")));
+    }
+
+    #[tokio::test]
+    async fn a_refused_snapshot_fails_the_run_before_anything_is_pruned() {
+        let [cluster, list] = facts();
+        let refuse = mock!(Client::create_db_cluster_snapshot).then_error(|| {
+            CreateDBClusterSnapshotError::InvalidDbClusterStateFault(
+                InvalidDbClusterStateFault::builder()
+                    .message("cluster is stopped")
+                    .build(),
+            )
+        });
+        let delete = mock!(Client::delete_db_cluster_snapshot)
+            .then_output(|| DeleteDbClusterSnapshotOutput::builder().build());
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&cluster, &list, &refuse, &delete]
+        );
+
+        let err = run(&state(rds), &request()).await.unwrap_err();
+
+        assert_eq!(err.error_type(), ErrorType::Aws);
+        assert!(err.to_string().contains("cluster is stopped"), "{err}");
+        assert_eq!(
+            delete.num_calls(),
+            0,
+            "never prune when the new snapshot was not taken"
+        );
+    }
+}

@@ -1,7 +1,6 @@
 //! The RDS calls of a snapshot run: gather facts, create, delete.
 
 use aws_sdk_rds::Client;
-use aws_sdk_rds::error::ProvideErrorMetadata;
 use aws_sdk_rds::types::{DbClusterSnapshot, Tag};
 use chrono::{DateTime, Utc};
 use shared::{ConfigError, Error};
@@ -32,14 +31,22 @@ pub async fn describe_cluster(rds: &Client, cluster_id: &str) -> Result<ClusterI
                 .to_owned();
             Ok(ClusterInfo { status })
         }
-        Err(err) if err.code() == Some("DBClusterNotFoundFault") => {
-            Err(Error::Config(ConfigError::new(
-                "DB_CLUSTER_ID",
-                format!("Aurora cluster `{cluster_id}` does not exist in this region"),
-            )))
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_db_cluster_not_found_fault()) =>
+        {
+            Err(missing_cluster(cluster_id))
         }
         Err(err) => Err(Error::aws("DescribeDBClusters", err)),
     }
+}
+
+fn missing_cluster(cluster_id: &str) -> Error {
+    Error::Config(ConfigError::new(
+        "DB_CLUSTER_ID",
+        format!("Aurora cluster `{cluster_id}` does not exist in this region"),
+    ))
 }
 
 /// Every manual cluster snapshot of the account in the region, all pages.
@@ -107,10 +114,14 @@ pub async fn create_snapshot(
                     "CreateDBClusterSnapshot returned no snapshot for {id}"
                 ))
             }),
-        Err(err) if err.code() == Some("DBClusterSnapshotAlreadyExistsFault") => {
-            Ok(Created::AlreadyExists)
-        }
-        Err(err) => Err(Error::aws("CreateDBClusterSnapshot", err)),
+        Err(err) => match err.as_service_error() {
+            Some(e) if e.is_db_cluster_snapshot_already_exists_fault() => {
+                Ok(Created::AlreadyExists)
+            }
+            // The cluster went away between the describe and the create.
+            Some(e) if e.is_db_cluster_not_found_fault() => Err(missing_cluster(cluster_id)),
+            _ => Err(Error::aws("CreateDBClusterSnapshot", err)),
+        },
     }
 }
 
@@ -123,7 +134,167 @@ pub async fn delete_snapshot(rds: &Client, id: &str) -> Result<(), Error> {
         .await
     {
         Ok(_) => Ok(()),
-        Err(err) if err.code() == Some("DBClusterSnapshotNotFoundFault") => Ok(()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_db_cluster_snapshot_not_found_fault()) =>
+        {
+            Ok(())
+        }
         Err(err) => Err(Error::aws("DeleteDBClusterSnapshot", err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The failures the emulator can't produce, with the real client and
+    //! mocked responses.
+
+    use aws_sdk_rds::operation::create_db_cluster_snapshot::{
+        CreateDBClusterSnapshotError, CreateDbClusterSnapshotOutput,
+    };
+    use aws_sdk_rds::operation::delete_db_cluster_snapshot::DeleteDBClusterSnapshotError;
+    use aws_sdk_rds::operation::describe_db_cluster_snapshots::DescribeDbClusterSnapshotsOutput;
+    use aws_sdk_rds::types::error::{
+        DbClusterSnapshotAlreadyExistsFault, DbClusterSnapshotNotFoundFault,
+        InvalidDbClusterSnapshotStateFault,
+    };
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::retry::RetryConfig;
+
+    use super::*;
+
+    fn snapshot(id: &str) -> DbClusterSnapshot {
+        DbClusterSnapshot::builder()
+            .db_cluster_snapshot_identifier(id)
+            .db_cluster_identifier("goal-mandala-production")
+            .snapshot_create_time(aws_smithy_types::DateTime::from_secs(1_764_000_000))
+            .status("available")
+            .snapshot_type("manual")
+            .tag_list(
+                Tag::builder()
+                    .key("created-by")
+                    .value("nightly-snapshot")
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn every_page_of_snapshots_is_read() {
+        let first = mock!(Client::describe_db_cluster_snapshots)
+            .match_requests(|r| r.marker().is_none() && r.snapshot_type() == Some("manual"))
+            .then_output(|| {
+                DescribeDbClusterSnapshotsOutput::builder()
+                    .db_cluster_snapshots(snapshot("a"))
+                    .marker("page-2")
+                    .build()
+            });
+        let second = mock!(Client::describe_db_cluster_snapshots)
+            .match_requests(|r| r.marker() == Some("page-2"))
+            .then_output(|| {
+                DescribeDbClusterSnapshotsOutput::builder()
+                    .db_cluster_snapshots(snapshot("b"))
+                    .build()
+            });
+        let rds = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&first, &second]);
+        let ids: Vec<String> = list_manual_snapshots(&rds)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_by_the_sdk() {
+        let throttled = mock!(Client::describe_db_cluster_snapshots)
+            .sequence()
+            .http_status(503, None)
+            .times(2)
+            .output(|| {
+                DescribeDbClusterSnapshotsOutput::builder()
+                    .db_cluster_snapshots(snapshot("a"))
+                    .build()
+            })
+            .build();
+        let rds = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&throttled], |c| {
+            c.retry_config(RetryConfig::standard().with_max_attempts(shared::aws::MAX_ATTEMPTS))
+        });
+        assert_eq!(list_manual_snapshots(&rds).await.unwrap().len(), 1);
+        assert_eq!(throttled.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_existing_snapshot_id_is_reported_not_failed() {
+        let exists = mock!(Client::create_db_cluster_snapshot).then_error(|| {
+            CreateDBClusterSnapshotError::DbClusterSnapshotAlreadyExistsFault(
+                DbClusterSnapshotAlreadyExistsFault::builder()
+                    .message("exists")
+                    .build(),
+            )
+        });
+        let rds = mock_client!(aws_sdk_rds, [&exists]);
+        let created = create_snapshot(&rds, "goal-mandala-production", "x", &[])
+            .await
+            .unwrap();
+        assert_eq!(created, Created::AlreadyExists);
+    }
+
+    #[tokio::test]
+    async fn a_created_snapshot_carries_its_tags_in_the_request() {
+        let create = mock!(Client::create_db_cluster_snapshot)
+            .match_requests(|r| {
+                let tags: Vec<(&str, &str)> = r
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+                    .collect();
+                r.db_cluster_identifier() == Some("goal-mandala-production")
+                    && tags == [("created-by", "nightly-snapshot"), ("trigger", "schedule")]
+            })
+            .then_output(|| {
+                CreateDbClusterSnapshotOutput::builder()
+                    .db_cluster_snapshot(snapshot("x"))
+                    .build()
+            });
+        let rds = mock_client!(aws_sdk_rds, [&create]);
+        let tags = [("created-by", "nightly-snapshot"), ("trigger", "schedule")];
+        let created = create_snapshot(&rds, "goal-mandala-production", "x", &tags)
+            .await
+            .unwrap();
+        assert!(matches!(created, Created::New(ref s) if s.id == "x"));
+    }
+
+    #[tokio::test]
+    async fn a_snapshot_already_gone_counts_as_deleted() {
+        let gone = mock!(Client::delete_db_cluster_snapshot).then_error(|| {
+            DeleteDBClusterSnapshotError::DbClusterSnapshotNotFoundFault(
+                DbClusterSnapshotNotFoundFault::builder().build(),
+            )
+        });
+        let rds = mock_client!(aws_sdk_rds, [&gone]);
+        delete_snapshot(&rds, "x").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn other_delete_failures_keep_the_service_error() {
+        let busy = mock!(Client::delete_db_cluster_snapshot).then_error(|| {
+            DeleteDBClusterSnapshotError::InvalidDbClusterSnapshotStateFault(
+                InvalidDbClusterSnapshotStateFault::builder()
+                    .message("snapshot is being copied")
+                    .build(),
+            )
+        });
+        let rds = mock_client!(aws_sdk_rds, [&busy]);
+        let err = delete_snapshot(&rds, "x").await.unwrap_err();
+        assert_eq!(err.error_type(), shared::ErrorType::Aws);
+        assert!(err.to_string().contains("DeleteDBClusterSnapshot"), "{err}");
+        assert!(
+            err.to_string().contains("snapshot is being copied"),
+            "{err}"
+        );
     }
 }

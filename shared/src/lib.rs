@@ -2,6 +2,8 @@
 //! the runbook's thresholds, configuration, event time, the report and its
 //! notification, AWS SDK setup, telemetry and the error types.
 
+#![warn(missing_docs)]
+
 pub mod aws;
 pub mod config;
 pub mod error;

@@ -1,0 +1,334 @@
+//! rotate-db-secret — the runbook's 90-day DB password change as a Secrets
+//! Manager rotation function (single user, PostgreSQL).
+//!
+//! Same checks and idempotency as AWS's rotation templates, and safer: both
+//! secret shapes, every other key kept, the password set as a SCRAM-SHA-256
+//! verifier (the plaintext never reaches the server), TLS with verification
+//! (plaintext only on an explicit `"ssl": false`), and a failed step puts the
+//! database back on the `AWSCURRENT` password wherever it can reach it.
+
+pub mod config;
+pub mod db;
+pub mod scram;
+pub mod secret;
+pub mod secrets;
+pub mod step;
+mod text;
+
+use chrono::{DateTime, Utc};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use shared::{Error, Notifier};
+
+pub use crate::config::RotationConfig;
+use crate::db::{Connector, LoginError};
+use crate::secret::DbSecret;
+use crate::step::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, TokenState, evaluate_token, version_with};
+pub use crate::step::{RotationRequest, Step};
+
+/// The function (binary) name, as in reports and notifications.
+pub const FUNCTION: &str = "rotate-db-secret";
+
+/// What the handler needs, built once per process.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings.
+    pub config: RotationConfig,
+    /// Secrets Manager client.
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// TLS roots and login time limit.
+    pub connector: Connector,
+    /// Where reports go.
+    pub notifier: Notifier,
+}
+
+impl State {
+    /// Builds the state from settings and an SDK configuration.
+    pub fn new(config: RotationConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
+        let topic = config.common.require_topic()?.clone();
+        Ok(State {
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            connector: Connector::new(&config)?,
+            notifier: Notifier::new(
+                aws_sdk_sns::Client::new(sdk),
+                topic,
+                config.common.lang,
+                config.common.timezone,
+            ),
+            config,
+        })
+    }
+}
+
+/// What a step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The token is already `AWSCURRENT`: nothing to do.
+    AlreadyCurrent,
+    /// createSecret stored a new `AWSPENDING` value.
+    Created,
+    /// createSecret found the `AWSPENDING` value already there.
+    AlreadyCreated,
+    /// setSecret changed the password, logged in as the given stage.
+    PasswordSet(&'static str),
+    /// setSecret found the database already on the pending password.
+    AlreadySet,
+    /// testSecret logged in with the pending password and ran a query.
+    Tested,
+    /// finishSecret moved `AWSCURRENT` to the token.
+    Rotated(Rotated),
+}
+
+/// The facts of a finished rotation, for its notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    /// The database user.
+    pub username: String,
+    /// The database host.
+    pub host: String,
+    /// Whether the database is reached without TLS (`"ssl": false`).
+    pub plaintext: bool,
+    /// When the next rotation is due.
+    pub next_rotation: DateTime<Utc>,
+}
+
+impl Outcome {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::AlreadyCurrent => "already-current",
+            Outcome::Created => "created",
+            Outcome::AlreadyCreated => "already-created",
+            Outcome::PasswordSet(_) => "password-set",
+            Outcome::AlreadySet => "already-set",
+            Outcome::Tested => "tested",
+            Outcome::Rotated(_) => "rotated",
+        }
+    }
+}
+
+/// The Lambda handler: one rotation step per event. Returns nothing; fails
+/// loudly (notified as critical, then returned so Secrets Manager sees it).
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<(), Error> {
+    let request = RotationRequest::parse(event.payload)?;
+    let at = Utc::now();
+    tracing::info!(secret_id = %request.secret_id, step = %request.step, token = %request.token, "rotation step started");
+    let limit = state.config.step_timeout;
+    let outcome = tokio::time::timeout(limit, run_step(state, &request, at))
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Unexpected(format!(
+                "{} did not finish within {} s",
+                request.step,
+                limit.as_secs()
+            )))
+        });
+    match outcome {
+        Ok(outcome) => {
+            tracing::info!(secret_id = %request.secret_id, step = %request.step, token = %request.token, outcome = outcome.as_str(), "rotation step finished");
+            if let Outcome::Rotated(rotated) = &outcome {
+                let report = text::rotated_report(
+                    &request,
+                    rotated,
+                    at,
+                    state.config.common.lang,
+                    state.config.common.timezone,
+                );
+                // The rotation itself succeeded; a lost notification must not undo it.
+                if let Err(err) = state.notifier.publish(&report).await {
+                    tracing::error!(error = %err, "could not notify the finished rotation");
+                }
+            }
+            Ok(())
+        }
+        Err(err) => {
+            tracing::error!(secret_id = %request.secret_id, step = %request.step, token = %request.token, error = %err, error_type = %err.error_type(), "rotation step failed");
+            if err.notifies() {
+                let report = text::failed_report(&request, &err, at, state.config.common.lang);
+                if let Err(publish_err) = state.notifier.publish(&report).await {
+                    tracing::error!(error = %publish_err, "could not notify the failed step");
+                }
+            }
+            Err(err)
+        }
+    }
+}
+
+/// One step, after the token checks every step shares.
+pub async fn run_step(
+    state: &State,
+    request: &RotationRequest,
+    at: DateTime<Utc>,
+) -> Result<Outcome, Error> {
+    let facts = secrets::describe(&state.secrets, &request.secret_id).await?;
+    if evaluate_token(facts.rotation_enabled, &facts.versions, &request.token)?
+        == TokenState::AlreadyCurrent
+    {
+        return Ok(Outcome::AlreadyCurrent);
+    }
+    let id = request.secret_id.as_str();
+    let token = request.token.as_str();
+    let current = || async {
+        secrets::get(&state.secrets, id, AWSCURRENT, None)
+            .await?
+            .ok_or_else(|| Error::Unexpected("the secret has no AWSCURRENT value".into()))
+    };
+    let pending = || async {
+        secrets::get(&state.secrets, id, AWSPENDING, Some(token))
+            .await?
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "version {token} has no AWSPENDING value yet: run createSecret first"
+                ))
+            })
+    };
+    match request.step {
+        Step::Create => {
+            let current = current().await?;
+            if secrets::get(&state.secrets, id, AWSPENDING, Some(token))
+                .await?
+                .is_some()
+            {
+                return Ok(Outcome::AlreadyCreated);
+            }
+            let password = secrets::random_password(
+                &state.secrets,
+                state.config.password_length,
+                &state.config.exclude_characters,
+            )
+            .await?;
+            secrets::put_pending(&state.secrets, id, token, &current.with_password(&password))
+                .await?;
+            Ok(Outcome::Created)
+        }
+        Step::Set => {
+            let (current, pending) = (current().await?, pending().await?);
+            let previous = secrets::get(&state.secrets, id, AWSPREVIOUS, None).await?;
+            set_pending(&state.connector, &current, &pending, previous.as_ref()).await
+        }
+        Step::Test => {
+            let (current, pending) = (current().await?, pending().await?);
+            let client = state
+                .connector
+                .login(&pending)
+                .await
+                .map_err(|e| Error::Database {
+                    message: format!("cannot log in with the AWSPENDING password: {e}"),
+                    source: None,
+                })?;
+            if let Err(err) = db::check_query(&client).await {
+                restore(&client, &current).await;
+                return Err(err);
+            }
+            Ok(Outcome::Tested)
+        }
+        Step::Finish => {
+            let (current, pending) = (current().await?, pending().await?);
+            let previous = secrets::get(&state.secrets, id, AWSPREVIOUS, None).await?;
+            // Applications switch to AWSPENDING now: make sure the database has it.
+            set_pending(&state.connector, &current, &pending, previous.as_ref()).await?;
+            let current_version = version_with(&facts.versions, AWSCURRENT);
+            if let Err(err) = secrets::promote(&state.secrets, id, token, current_version).await {
+                // A lost reply may hide a label that did move.
+                let moved = secrets::describe(&state.secrets, id)
+                    .await
+                    .is_ok_and(|f| version_with(&f.versions, AWSCURRENT) == Some(token));
+                if !moved {
+                    if let Ok(client) = state.connector.login(&pending).await {
+                        restore(&client, &current).await;
+                    }
+                    return Err(err);
+                }
+            }
+            let days = facts.rotation_days.unwrap_or_else(|| {
+                i64::from(state.config.common.runbook.secret_rotation_recommended.0)
+            });
+            Ok(Outcome::Rotated(Rotated {
+                username: pending.username().to_owned(),
+                host: pending.host().to_owned(),
+                plaintext: pending.tls()? == secret::Tls::Disabled,
+                next_rotation: facts
+                    .next_rotation
+                    .filter(|n| *n > at)
+                    .unwrap_or(at + chrono::TimeDelta::days(days)),
+            }))
+        }
+    }
+}
+
+/// setSecret: done if the pending password already works; else log in with
+/// AWSCURRENT (then AWSPREVIOUS), set the pending password's verifier, and
+/// prove it with a fresh login — or put the old password back.
+async fn set_pending(
+    connector: &Connector,
+    current: &DbSecret,
+    pending: &DbSecret,
+    previous: Option<&DbSecret>,
+) -> Result<Outcome, Error> {
+    let pending_login = match connector.login(pending).await {
+        Ok(_) => return Ok(Outcome::AlreadySet),
+        Err(e) => e,
+    };
+    same_account(current, pending, AWSCURRENT)?;
+    let (client, via, old) = match connector.login(current).await {
+        Ok(client) => (client, AWSCURRENT, current.clone()),
+        Err(current_login) => {
+            let previous_login = match previous {
+                Some(previous) => {
+                    let previous = previous.with_tls_of(current);
+                    same_account(&previous, pending, AWSPREVIOUS)?;
+                    connector.login(&previous).await.map(|c| (c, previous))
+                }
+                None => Err(LoginError::Other("no AWSPREVIOUS version".into())),
+            };
+            match previous_login {
+                Ok((client, previous)) => (client, AWSPREVIOUS, previous),
+                Err(previous_login) => {
+                    return Err(Error::Database {
+                        message: format!(
+                            "cannot log in with AWSPENDING ({pending_login}), AWSCURRENT ({current_login}) or AWSPREVIOUS ({previous_login})"
+                        ),
+                        source: None,
+                    });
+                }
+            }
+        }
+    };
+    db::set_password(&client, pending.username(), pending.password()).await?;
+    if let Err(e) = connector.login(pending).await {
+        restore(&client, &old).await;
+        return Err(Error::Database {
+            message: format!(
+                "the new password was set but a login with it failed ({e}); the {via} password was put back"
+            ),
+            source: None,
+        });
+    }
+    Ok(Outcome::PasswordSet(via))
+}
+
+/// AWS's check: never change another user's or another host's password.
+fn same_account(known: &DbSecret, pending: &DbSecret, stage: &str) -> Result<(), Error> {
+    if known.username() != pending.username() || known.host() != pending.host() {
+        return Err(Error::Unexpected(format!(
+            "AWSPENDING is for {}@{} but {stage} is for {}@{}: refusing to change another account",
+            pending.username(),
+            pending.host(),
+            known.username(),
+            known.host()
+        )));
+    }
+    Ok(())
+}
+
+/// Puts `secret`'s password back (best effort, logged).
+async fn restore(client: &tokio_postgres::Client, secret: &DbSecret) {
+    match db::set_password(client, secret.username(), secret.password()).await {
+        Ok(()) => tracing::warn!(
+            user = secret.username(),
+            "restored the AWSCURRENT password after a failed step"
+        ),
+        Err(err) => {
+            tracing::error!(user = secret.username(), error = %err, "could not restore the AWSCURRENT password")
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Which rotation step Secrets Manager asks for, and whether the token is in
+//! a state to take it (the same checks as AWS's rotation templates).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
+use serde_json::Value;
+use shared::Error;
+use shared::event::parse_payload;
+
+/// Stage label of the version applications use.
+pub const AWSCURRENT: &str = "AWSCURRENT";
+/// Stage label of the version being rotated in.
+pub const AWSPENDING: &str = "AWSPENDING";
+/// Stage label of the version rotated out last time.
+pub const AWSPREVIOUS: &str = "AWSPREVIOUS";
+
+/// The four steps of a Secrets Manager rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Generate the new password and store it as `AWSPENDING`.
+    Create,
+    /// Set it in the database.
+    Set,
+    /// Log in with it.
+    Test,
+    /// Move `AWSCURRENT` to it.
+    Finish,
+}
+
+impl Step {
+    /// The name Secrets Manager sends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Create => "createSecret",
+            Step::Set => "setSecret",
+            Step::Test => "testSecret",
+            Step::Finish => "finishSecret",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Step {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Step::Create, Step::Set, Step::Test, Step::Finish]
+            .into_iter()
+            .find(|step| step.as_str() == s)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "unknown rotation step `{s}` (expected createSecret, setSecret, testSecret or finishSecret)"
+                ))
+            })
+    }
+}
+
+/// A checked rotation request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationRequest {
+    /// The secret's ARN or name.
+    pub secret_id: String,
+    /// The version being rotated in.
+    pub token: String,
+    /// What to do.
+    pub step: Step,
+}
+
+impl RotationRequest {
+    /// Reads `{"SecretId","ClientRequestToken","Step"}`; anything else is `InvalidInput`.
+    pub fn parse(payload: Value) -> Result<Self, Error> {
+        let event = parse_payload::<SecretsManagerSecretRotationEvent>(payload)?.fields;
+        if event.secret_id.trim().is_empty() || event.client_request_token.trim().is_empty() {
+            return Err(Error::InvalidInput(
+                "`SecretId` and `ClientRequestToken` must not be empty".into(),
+            ));
+        }
+        Ok(RotationRequest {
+            step: event.step.parse()?,
+            secret_id: event.secret_id,
+            token: event.client_request_token,
+        })
+    }
+}
+
+/// What the token's stages say about the requested step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// `AWSPENDING`: go on with the step.
+    Pending,
+    /// Already `AWSCURRENT`: the rotation is done, the step is a no-op.
+    AlreadyCurrent,
+}
+
+/// Checks rotation is enabled and the token is staged for rotation.
+pub fn evaluate_token(
+    rotation_enabled: Option<bool>,
+    versions: &HashMap<String, Vec<String>>,
+    token: &str,
+) -> Result<TokenState, Error> {
+    if rotation_enabled == Some(false) {
+        return Err(Error::InvalidInput(
+            "the secret is not enabled for rotation".into(),
+        ));
+    }
+    let Some(stages) = versions.get(token) else {
+        return Err(Error::InvalidInput(format!(
+            "version {token} is not a version of the secret"
+        )));
+    };
+    if stages.iter().any(|s| s == AWSCURRENT) {
+        Ok(TokenState::AlreadyCurrent)
+    } else if stages.iter().any(|s| s == AWSPENDING) {
+        Ok(TokenState::Pending)
+    } else {
+        Err(Error::InvalidInput(format!(
+            "version {token} is not staged AWSPENDING for rotation"
+        )))
+    }
+}
+
+/// The version that holds `stage`, if any.
+pub fn version_with<'a>(
+    versions: &'a HashMap<String, Vec<String>>,
+    stage: &str,
+) -> Option<&'a str> {
+    versions
+        .iter()
+        .find(|(_, stages)| stages.iter().any(|s| s == stage))
+        .map(|(id, _)| id.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn versions(pairs: &[(&str, &[&str])]) -> HashMap<String, Vec<String>> {
+        pairs
+            .iter()
+            .map(|(id, stages)| {
+                (
+                    id.to_string(),
+                    stages.iter().map(|s| s.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_four_steps_parse_and_nothing_else_does() {
+        for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+            let r = RotationRequest::parse(
+                json!({"SecretId": "s", "ClientRequestToken": "t", "Step": step}),
+            )
+            .unwrap();
+            assert_eq!(r.step.as_str(), step);
+        }
+        for bad in [
+            json!({"SecretId": "s", "ClientRequestToken": "t", "Step": "dropSecret"}),
+            json!({"SecretId": "s", "ClientRequestToken": "t"}),
+            json!({"SecretId": "s", "ClientRequestToken": 5, "Step": "setSecret"}),
+            json!({"SecretId": "", "ClientRequestToken": "t", "Step": "setSecret"}),
+            json!(["createSecret"]),
+        ] {
+            let err = RotationRequest::parse(bad.clone()).unwrap_err();
+            assert_eq!(err.error_type(), shared::ErrorType::InvalidInput, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_pending_token_proceeds_and_a_current_one_is_a_no_op() {
+        let v = versions(&[("old", &[AWSCURRENT]), ("new", &[AWSPENDING])]);
+        assert_eq!(
+            evaluate_token(Some(true), &v, "new").unwrap(),
+            TokenState::Pending
+        );
+        let v = versions(&[("old", &[AWSPREVIOUS]), ("new", &[AWSCURRENT, AWSPENDING])]);
+        assert_eq!(
+            evaluate_token(Some(true), &v, "new").unwrap(),
+            TokenState::AlreadyCurrent
+        );
+    }
+
+    #[test]
+    fn an_unknown_or_unstaged_token_or_disabled_rotation_is_invalid_input() {
+        let v = versions(&[("old", &[AWSCURRENT]), ("older", &[AWSPREVIOUS])]);
+        for (enabled, token) in [
+            (Some(true), "missing"),
+            (Some(true), "older"),
+            (Some(false), "old"),
+        ] {
+            let err = evaluate_token(enabled, &v, token).unwrap_err();
+            assert_eq!(err.error_type(), shared::ErrorType::InvalidInput);
+        }
+    }
+
+    #[test]
+    fn the_version_holding_a_stage_is_found() {
+        let v = versions(&[("old", &[AWSPREVIOUS]), ("cur", &[AWSCURRENT])]);
+        assert_eq!(version_with(&v, AWSCURRENT), Some("cur"));
+        assert_eq!(version_with(&v, AWSPENDING), None);
+    }
+}

@@ -9,9 +9,11 @@
 //! Both stop when dropped. The Python environment is installed into the
 //! project's `.venv` on first use when it is missing.
 
+mod inbox;
 mod moto;
 mod postgres;
 
+pub use inbox::Inbox;
 pub use moto::Bed;
 pub use postgres::{Postgres, PostgresOptions};
 

@@ -110,7 +110,18 @@ impl Postgres {
 
     /// Runs SQL as the superuser over the Unix socket and returns psql's output.
     pub fn psql(&self, sql: &str) -> Result<String, BedError> {
+        self.psql_with(sql, "")
+    }
+
+    /// Like [`Postgres::psql`], kept out of the server log even with
+    /// `log_statement=all` (for a test's own set-up with known passwords).
+    pub fn psql_unlogged(&self, sql: &str) -> Result<String, BedError> {
+        self.psql_with(sql, "-c log_statement=none")
+    }
+
+    fn psql_with(&self, sql: &str, options: &str) -> Result<String, BedError> {
         run(Command::new("psql")
+            .env("PGOPTIONS", options)
             .arg("-h")
             .arg(self.dir.path())
             .args([

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
-use bed::Bed;
+use bed::{Bed, Inbox};
 use chrono::{TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use nightly_snapshot::{SnapshotConfig, State, handle};
@@ -22,9 +22,7 @@ const PREFIX: &str = "goal-mandala-production-manual-";
 struct Production {
     bed: Bed,
     rds: aws_sdk_rds::Client,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
-    topic_arn: String,
+    inbox: Inbox,
 }
 
 impl Production {
@@ -32,56 +30,15 @@ impl Production {
         let bed = Bed::start().unwrap();
         let sdk = bed.sdk_config();
         let rds = aws_sdk_rds::Client::new(&sdk);
-        let sns = aws_sdk_sns::Client::new(&sdk);
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
         if with_cluster {
             create_cluster(&rds, CLUSTER).await;
         }
-        let topic_arn = sns
-            .create_topic()
-            .name("goal-mandala-ops")
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
-        let queue_url = sqs
-            .create_queue()
-            .queue_name("reports")
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let queue_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-            .clone();
-        sns.subscribe()
-            .topic_arn(&topic_arn)
-            .protocol("sqs")
-            .endpoint(queue_arn)
-            .attributes("RawMessageDelivery", "true")
-            .send()
-            .await
-            .unwrap();
-        Production {
-            bed,
-            rds,
-            sqs,
-            queue_url,
-            topic_arn,
-        }
+        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        Production { bed, rds, inbox }
     }
 
     fn state(&self, extra: &[(&str, &str)]) -> State {
-        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.topic_arn.as_str())]);
+        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
         for (k, v) in extra {
             env.set(*k, *v);
         }
@@ -136,32 +93,7 @@ impl Production {
 
     /// Every notification published so far, as the reports the SQS subscriber got.
     async fn notifications(&self) -> Vec<Value> {
-        let mut all = Vec::new();
-        loop {
-            let out = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await
-                .unwrap();
-            let messages = out.messages();
-            if messages.is_empty() {
-                return all;
-            }
-            for m in messages {
-                all.push(serde_json::from_str(m.body().unwrap()).unwrap());
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
+        self.inbox.take().await.unwrap()
     }
 }
 

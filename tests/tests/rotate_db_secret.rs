@@ -1,0 +1,506 @@
+//! rotate-db-secret driven step by step as Secrets Manager drives it, against
+//! the emulated Secrets Manager and a real PostgreSQL (plain and verified TLS).
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_secretsmanager::Client as SecretsManager;
+use aws_sdk_secretsmanager::types::RotationRulesType;
+use bed::{Bed, Inbox, Postgres, PostgresOptions};
+use lambda_runtime::{Context, LambdaEvent};
+use rotate_db_secret::{RotationConfig, State, handle};
+use serde_json::{Value, json};
+use shared::{Env, Error, ErrorType};
+
+const SECRET: &str = "goal-mandala/production/database";
+const USER: &str = "goal_mandala_user";
+const FIRST_PASSWORD: &str = "Initial-Pass-0001-xyz";
+
+/// The emulated account, a database with the app's role, and the secret.
+struct Rotation {
+    bed: Bed,
+    pg: Postgres,
+    sm: SecretsManager,
+    inbox: Inbox,
+    state: State,
+}
+
+#[derive(Clone, Copy)]
+enum Setup {
+    /// Plain TCP, `"ssl": false` in the secret.
+    Plain,
+    /// TLS, no `ssl` key, `DB_CA_BUNDLE` = the server's CA.
+    Tls,
+    /// TLS, no `ssl` key, `DB_CA_BUNDLE` = some other CA.
+    TlsWrongCa,
+}
+
+impl Rotation {
+    async fn start(setup: Setup) -> Rotation {
+        let tls = !matches!(setup, Setup::Plain);
+        let pg = Postgres::start(PostgresOptions {
+            tls,
+            log_statements: true,
+        })
+        .unwrap();
+        // Keep the test's own CREATE ROLE (with the first password) out of the server log.
+        pg.psql_unlogged(&format!(
+            "CREATE ROLE {USER} LOGIN PASSWORD '{FIRST_PASSWORD}'"
+        ))
+        .unwrap();
+        pg.psql(&format!("CREATE DATABASE goal_mandala OWNER {USER}"))
+            .unwrap();
+        let bed = Bed::start().unwrap();
+        let sdk = bed.sdk_config();
+        let sm = SecretsManager::new(&sdk);
+        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        let mut secret = json!({
+            "username": USER, "password": FIRST_PASSWORD, "host": "127.0.0.1",
+            "port": pg.port(), "database": "goal_mandala", "app": {"pool": 5}
+        });
+        if !tls {
+            secret["ssl"] = json!(false);
+        }
+        sm.create_secret()
+            .name(SECRET)
+            .secret_string(secret.to_string())
+            .send()
+            .await
+            .unwrap();
+
+        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", inbox.topic_arn.as_str())]);
+        let _other;
+        match setup {
+            Setup::Plain => {}
+            Setup::Tls => env.set("DB_CA_BUNDLE", pg.ca_file().display().to_string()),
+            Setup::TlsWrongCa => {
+                _other = Postgres::start(PostgresOptions {
+                    tls: true,
+                    log_statements: false,
+                })
+                .unwrap();
+                let copy = std::env::temp_dir().join(format!("wrong-ca-{}.pem", pg.port()));
+                std::fs::copy(_other.ca_file(), &copy).unwrap();
+                env.set("DB_CA_BUNDLE", copy.display().to_string());
+            }
+        }
+        let state = State::new(RotationConfig::from_env(&env).unwrap(), &sdk).unwrap();
+        Rotation {
+            bed,
+            pg,
+            sm,
+            inbox,
+            state,
+        }
+    }
+
+    /// Starts a rotation as Secrets Manager would: a new version staged
+    /// AWSPENDING, AWSCURRENT and AWSPREVIOUS where they were (TESTBED.md:
+    /// moto moves AWSCURRENT itself, so the labels are put back).
+    async fn begin(&self) -> String {
+        let stages = self.stages().await;
+        let holder = |stage: &str| {
+            stages
+                .iter()
+                .find(|(_, s)| s.iter().any(|x| x == stage))
+                .map(|(v, _)| v.clone())
+        };
+        if let Some(done) = holder("AWSPENDING") {
+            self.label("AWSPENDING", None, Some(&done)).await;
+        }
+        let (current, previous) = (holder("AWSCURRENT").unwrap(), holder("AWSPREVIOUS"));
+        let token = self
+            .sm
+            .rotate_secret()
+            .secret_id(SECRET)
+            .rotation_rules(
+                RotationRulesType::builder()
+                    .automatically_after_days(90)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .version_id
+            .unwrap();
+        self.label("AWSCURRENT", Some(&current), Some(&token)).await;
+        match previous {
+            Some(previous) => {
+                self.label("AWSPREVIOUS", Some(&previous), Some(&token))
+                    .await
+            }
+            None => self.label("AWSPREVIOUS", None, Some(&token)).await,
+        }
+        self.label("AWSPENDING", Some(&token), None).await;
+        let stages = self.stages().await;
+        assert_eq!(
+            stages.iter().find(|(v, _)| *v == token).unwrap().1,
+            vec!["AWSPENDING".to_owned()]
+        );
+        assert!(
+            stages
+                .iter()
+                .find(|(v, _)| *v == current)
+                .unwrap()
+                .1
+                .contains(&"AWSCURRENT".to_owned())
+        );
+        token
+    }
+
+    async fn label(&self, stage: &str, to: Option<&str>, from: Option<&str>) {
+        self.sm
+            .update_secret_version_stage()
+            .secret_id(SECRET)
+            .version_stage(stage)
+            .set_move_to_version_id(to.map(str::to_owned))
+            .set_remove_from_version_id(from.map(str::to_owned))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn stages(&self) -> Vec<(String, Vec<String>)> {
+        let d = self
+            .sm
+            .describe_secret()
+            .secret_id(SECRET)
+            .send()
+            .await
+            .unwrap();
+        d.version_ids_to_stages
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    }
+
+    async fn value(&self, stage: &str) -> Value {
+        let out = self
+            .sm
+            .get_secret_value()
+            .secret_id(SECRET)
+            .version_stage(stage)
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_str(out.secret_string().unwrap()).unwrap()
+    }
+
+    async fn step(&self, token: &str, step: &str) -> Result<(), Error> {
+        let event = json!({"SecretId": SECRET, "ClientRequestToken": token, "Step": step});
+        handle(&self.state, LambdaEvent::new(event, Context::default())).await
+    }
+
+    async fn rotate(&self, token: &str) {
+        for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+            self.step(token, step)
+                .await
+                .unwrap_or_else(|e| panic!("{step}: {e}"));
+        }
+    }
+
+    /// Whether `password` logs in as the app's user (with the server's CA when TLS).
+    fn logs_in(&self, password: &str, tls: bool) -> bool {
+        let ssl = if tls {
+            format!(
+                "sslmode=verify-full sslrootcert={}",
+                self.pg.ca_file().display()
+            )
+        } else {
+            "sslmode=disable".to_owned()
+        };
+        Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={} user={USER} dbname=goal_mandala {ssl} connect_timeout=5",
+                self.pg.port()
+            ))
+            .args(["-tAc", "SELECT 1"])
+            .env("PGPASSWORD", password)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    }
+}
+
+/// Captures this test's log lines (the handler runs on this thread).
+fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    #[derive(Clone)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let sink = Sink(buffer.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn a_full_rotation_over_verified_tls_changes_the_password_and_leaks_it_nowhere() {
+    let (logs, _guard) = capture_logs();
+    let r = Rotation::start(Setup::Tls).await;
+    let before = r.value("AWSCURRENT").await;
+    let token = r.begin().await;
+
+    r.rotate(&token).await;
+
+    let after = r.value("AWSCURRENT").await;
+    let new_password = after["password"].as_str().unwrap().to_owned();
+    assert_ne!(new_password, FIRST_PASSWORD);
+    assert_eq!(new_password.chars().count(), 32);
+    assert!(!new_password.chars().any(|c| ":/@\"'\\ ".contains(c)));
+    let mut expected = before.clone();
+    expected["password"] = json!(new_password);
+    assert_eq!(
+        after, expected,
+        "every other key keeps its value and JSON type"
+    );
+    assert!(r.logs_in(&new_password, true));
+    assert!(!r.logs_in(FIRST_PASSWORD, true));
+    let stages = r.stages().await;
+    assert!(
+        stages
+            .iter()
+            .find(|(v, _)| *v == token)
+            .unwrap()
+            .1
+            .contains(&"AWSCURRENT".to_owned())
+    );
+    assert_eq!(r.value("AWSPREVIOUS").await["password"], FIRST_PASSWORD);
+
+    let reports = r.inbox.take().await.unwrap();
+    assert_eq!(
+        reports.len(),
+        1,
+        "one notification, at the end of finishSecret"
+    );
+    assert_eq!(reports[0]["severity"], "info");
+    assert!(
+        reports[0]["findings"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("次回")
+    );
+
+    let server_log = std::fs::read_to_string(r.pg.server_log()).unwrap();
+    assert!(
+        server_log.contains("ALTER ROLE"),
+        "log_statement=all captured the change"
+    );
+    let captured = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(captured.contains("rotation step finished"));
+    for (place, text) in [
+        ("server log", &server_log),
+        ("function logs", &captured),
+        ("report", &reports[0].to_string()),
+    ] {
+        for secret in [FIRST_PASSWORD, new_password.as_str()] {
+            if let Some(at) = text.find(secret) {
+                panic!(
+                    "a password appears in the {place}: …{}…",
+                    &text[at.saturating_sub(200)..(at + 40).min(text.len())]
+                );
+            }
+        }
+    }
+    assert!(
+        !captured.contains("SCRAM-SHA-256$"),
+        "no verifier in the function logs"
+    );
+}
+
+#[tokio::test]
+async fn every_step_twice_and_a_second_rotation_work() {
+    let r = Rotation::start(Setup::Plain).await;
+    let token = r.begin().await;
+    r.step(&token, "createSecret").await.unwrap();
+    let pending =
+        r.sm.get_secret_value()
+            .secret_id(SECRET)
+            .version_id(&token)
+            .version_stage("AWSPENDING")
+            .send()
+            .await
+            .unwrap();
+    r.step(&token, "createSecret").await.unwrap();
+    let again =
+        r.sm.get_secret_value()
+            .secret_id(SECRET)
+            .version_id(&token)
+            .version_stage("AWSPENDING")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        pending.secret_string(),
+        again.secret_string(),
+        "createSecret never regenerates"
+    );
+    for step in [
+        "setSecret",
+        "setSecret",
+        "testSecret",
+        "testSecret",
+        "finishSecret",
+        "finishSecret",
+    ] {
+        r.step(&token, step)
+            .await
+            .unwrap_or_else(|e| panic!("{step}: {e}"));
+    }
+    let first = r.value("AWSCURRENT").await["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(r.logs_in(&first, false));
+    assert_eq!(
+        r.inbox.take().await.unwrap().len(),
+        1,
+        "a repeated finishSecret does not notify again"
+    );
+
+    let second_token = r.begin().await;
+    r.rotate(&second_token).await;
+    let second = r.value("AWSCURRENT").await["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(second, first);
+    assert!(r.logs_in(&second, false));
+    assert!(!r.logs_in(&first, false));
+    assert_eq!(r.value("AWSPREVIOUS").await["password"], json!(first));
+}
+
+#[tokio::test]
+async fn database_down_at_set_secret_keeps_awscurrent_working_and_a_rerun_completes() {
+    let r = Rotation::start(Setup::Plain).await;
+    let token = r.begin().await;
+    r.step(&token, "createSecret").await.unwrap();
+    r.pg.stop().unwrap();
+
+    let err = r.step(&token, "setSecret").await.unwrap_err();
+
+    assert_eq!(err.error_type(), ErrorType::Database, "{err}");
+    let reports = r.inbox.take().await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0]["severity"], "critical");
+    r.pg.start_again().unwrap();
+    assert!(r.logs_in(FIRST_PASSWORD, false), "AWSCURRENT still logs in");
+    for step in ["setSecret", "testSecret", "finishSecret"] {
+        r.step(&token, step)
+            .await
+            .unwrap_or_else(|e| panic!("{step}: {e}"));
+    }
+    let new_password = r.value("AWSCURRENT").await["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(r.logs_in(&new_password, false));
+}
+
+#[tokio::test]
+async fn a_password_already_set_in_the_database_is_not_set_again() {
+    let r = Rotation::start(Setup::Plain).await;
+    let token = r.begin().await;
+    r.step(&token, "createSecret").await.unwrap();
+    let pending =
+        r.sm.get_secret_value()
+            .secret_id(SECRET)
+            .version_id(&token)
+            .version_stage("AWSPENDING")
+            .send()
+            .await
+            .unwrap();
+    let pending: Value = serde_json::from_str(pending.secret_string().unwrap()).unwrap();
+    let password = pending["password"].as_str().unwrap();
+    r.pg.psql_unlogged(&format!("ALTER ROLE {USER} PASSWORD '{password}'"))
+        .unwrap();
+    let statements_before = std::fs::read_to_string(r.pg.server_log())
+        .unwrap()
+        .matches("ALTER ROLE")
+        .count();
+
+    for step in ["setSecret", "testSecret", "finishSecret"] {
+        r.step(&token, step)
+            .await
+            .unwrap_or_else(|e| panic!("{step}: {e}"));
+    }
+
+    let statements_after = std::fs::read_to_string(r.pg.server_log())
+        .unwrap()
+        .matches("ALTER ROLE")
+        .count();
+    assert_eq!(
+        statements_before, statements_after,
+        "no ALTER ROLE when the pending password already works"
+    );
+    assert!(r.logs_in(password, false));
+}
+
+#[tokio::test]
+async fn a_wrong_token_or_step_is_invalid_input_and_changes_nothing() {
+    let r = Rotation::start(Setup::Plain).await;
+    let token = r.begin().await;
+    let before = r.stages().await;
+    for (token, step) in [
+        ("not-a-version", "createSecret"),
+        (token.as_str(), "rotateSecret"),
+    ] {
+        let err = r.step(token, step).await.unwrap_err();
+        assert_eq!(err.error_type(), ErrorType::InvalidInput, "{err}");
+    }
+    let current = r
+        .stages()
+        .await
+        .into_iter()
+        .find(|(_, s)| s.contains(&"AWSCURRENT".to_owned()))
+        .unwrap()
+        .0;
+    let err = r.step(&current, "createSecret").await;
+    assert!(err.is_ok(), "a token already AWSCURRENT is a no-op");
+    let mut after = r.stages().await;
+    let mut before = before;
+    after.sort();
+    before.sort();
+    assert_eq!(before, after);
+    assert!(
+        r.inbox.take().await.unwrap().is_empty(),
+        "bad input is not notified"
+    );
+    assert!(r.logs_in(FIRST_PASSWORD, false));
+}
+
+#[tokio::test]
+async fn a_database_certificate_from_another_ca_is_refused_and_nothing_changes() {
+    let r = Rotation::start(Setup::TlsWrongCa).await;
+    let token = r.begin().await;
+    r.step(&token, "createSecret").await.unwrap();
+
+    let err = r.step(&token, "setSecret").await.unwrap_err();
+
+    assert_eq!(err.error_type(), ErrorType::Database);
+    assert!(
+        err.to_string().to_lowercase().contains("certificate")
+            || err.to_string().contains("unreachable"),
+        "{err}"
+    );
+    assert!(
+        r.logs_in(FIRST_PASSWORD, true),
+        "the password was not changed"
+    );
+    let _ = &r.bed;
+}

@@ -9,9 +9,10 @@ py=.venv/bin/python
 work=$(mktemp -d)
 pids=()
 cleanup() {
+  declare -F stop_pg >/dev/null && stop_pg
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  rm -rf "$work" "${pg_dir:-}"
 }
 trap cleanup EXIT
 
@@ -30,6 +31,29 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_
 { read -r topic; read -r inbox; } < <("$py" tests/bed/seed_demo.py)
 export NOTIFY_TOPIC_ARN="$topic" REPORT_LANG="${REPORT_LANG:-ja}" REPORT_TIMEZONE="${REPORT_TIMEZONE:-Asia/Tokyo}"
 echo "endpoint $AWS_ENDPOINT_URL, cluster goal-mandala-production, topic $topic"
+
+say "Starting PostgreSQL with TLS (a throwaway CA) as the emulated Aurora endpoint"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_dir=$(mktemp -d)  # beside $work: the postgres user must reach it
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_dir"
+as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+(cd "$pg_dir" && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 -subj "/CN=demo CA" 2>/dev/null \
+  && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null \
+  && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext \
+  && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 -extfile san.ext 2>/dev/null \
+  && chmod 600 server.key && { [ "$(id -u)" != 0 ] || chown postgres:postgres server.key server.crt; })
+pg_port=$(free_port)
+as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w start \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c ssl=on -c ssl_cert_file=$pg_dir/server.crt -c ssl_key_file=$pg_dir/server.key -c log_statement=all" >/dev/null
+stop_pg() { as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; }
+DEMO_DB_PASSWORD="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export DEMO_DB_PASSWORD
+PGOPTIONS="-c log_statement=none" psql -q -h "$pg_dir" -p "$pg_port" -U postgres -c "CREATE ROLE goal_mandala_user LOGIN PASSWORD '$DEMO_DB_PASSWORD'"
+psql -q -h "$pg_dir" -p "$pg_port" -U postgres -c "CREATE DATABASE goal_mandala OWNER goal_mandala_user"
+"$py" tests/bed/seed_demo.py db-secret "$pg_port"
+export DB_CA_BUNDLE="$pg_dir/ca.crt"
+echo "postgresql://goal_mandala_user@127.0.0.1:$pg_port/goal_mandala (TLS, verify-full against the demo CA)"
 
 say "Building the report renderer and starting the Lambda Runtime API (cargo lambda watch)"
 cargo build -q -p integration-tests --bin report-text
@@ -61,8 +85,31 @@ invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "同じイ�
 invoke nightly-snapshot events/nightly-snapshot/dry-run.json "デプロイ前の手動実行（ドライラン）"
 invoke nightly-snapshot events/nightly-snapshot/invalid.json "不正な入力: InvalidInput で何も変更しない"
 
+say "rotate-db-secret — Secrets Manager のローテーション（90 日ごと）を 4 ステップで実行"
+token=$("$py" tests/bed/seed_demo.py begin-rotation)
+echo "rotation token (AWSPENDING): $token"
+for step in createSecret setSecret testSecret finishSecret; do
+  printf '{"SecretId": "goal-mandala/production/database", "ClientRequestToken": "%s", "Step": "%s"}' "$token" "$step" >"$work/$step.json"
+  if PATH="$root/.venv/bin:$PATH" cargo lambda invoke rotate-db-secret --invoke-address 127.0.0.1 \
+      --invoke-port "$lambda_port" --data-file "$work/$step.json" >"$work/$step.out" 2>"$work/$step.err"; then
+    echo "  $step: ok"
+  else
+    echo "  $step: FAILED"; cat "$work/$step.out"; sed '/Was this behavior unexpected/,$d' "$work/$step.err"
+  fi
+done
+login() { PGPASSWORD="$1" psql -h 127.0.0.1 -p "$pg_port" -U goal_mandala_user -d goal_mandala \
+  "sslmode=verify-full sslrootcert=$pg_dir/ca.crt" -tAc "SELECT 1" >/dev/null 2>&1; }
+new_password=$("$py" tests/bed/seed_demo.py current-password)
+login "$new_password" && echo "  AWSCURRENT（新しいパスワード）でログインできます" || echo "  AWSCURRENT でログインできません!"
+login "$DEMO_DB_PASSWORD" && echo "  旧パスワードでもログインできてしまいます!" || echo "  旧パスワードは拒否されます"
+if grep -qF -e "$new_password" -e "$DEMO_DB_PASSWORD" "$pg_dir/server.log"; then
+  echo "  サーバーログにパスワードが出ています!"
+else
+  echo "  サーバーログ（log_statement=all）には平文のパスワードが出ていません（SCRAM 検証子のみ）"
+fi
+
 say "Notifications received by the topic's SQS subscriber"
-"$py" - "$inbox" <<'PY'
+ROTATION_REPORT="$work/rotation-report.json" "$py" - "$inbox" <<'PY'
 import json, os, sys
 import boto3
 sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
@@ -75,5 +122,13 @@ while True:
         r = json.loads(m["Body"])
         seen += 1
         print(f"- [{r['severity']}] {r['title']}")
+        if r["function"] == "rotate-db-secret":
+            with open(os.environ["ROTATION_REPORT"], "w") as f:
+                json.dump(r, f, ensure_ascii=False)
 print(f"{seen} notifications")
 PY
+
+if [ -s "$work/rotation-report.json" ]; then
+  say "rotate-db-secret の通知（メール本文）"
+  target/debug/report-text <"$work/rotation-report.json"
+fi

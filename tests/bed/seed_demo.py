@@ -4,7 +4,9 @@ Reads AWS_ENDPOINT_URL (the bed) and prints the report topic ARN and the
 inbox queue URL, one per line.
 """
 
+import json
 import os
+import sys
 
 import boto3
 
@@ -14,6 +16,43 @@ REGION = os.environ.get("AWS_REGION", "ap-northeast-1")
 
 def client(service):
     return boto3.client(service, endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=REGION)
+
+
+def db_secret(port):
+    """The runbook's DB secret, pointing at the demo's PostgreSQL (TLS, verified)."""
+    sm = client("secretsmanager")
+    sm.create_secret(
+        Name="goal-mandala/production/database",
+        SecretString=json.dumps({
+            "username": "goal_mandala_user",
+            "password": os.environ["DEMO_DB_PASSWORD"],
+            "host": "127.0.0.1",
+            "port": int(port),
+            "database": "goal_mandala",
+        }),
+    )
+
+
+def begin_rotation():
+    """Starts a rotation as Secrets Manager does and prints its token: a new
+    version staged AWSPENDING, AWSCURRENT left where it was (moto moves it
+    itself, see TESTBED.md, so the labels are put back)."""
+    sm = client("secretsmanager")
+    secret = "goal-mandala/production/database"
+    stages = sm.describe_secret(SecretId=secret)["VersionIdsToStages"]
+    current = next(v for v, s in stages.items() if "AWSCURRENT" in s)
+    token = sm.rotate_secret(SecretId=secret, RotationRules={"AutomaticallyAfterDays": 90})["VersionId"]
+    sm.update_secret_version_stage(SecretId=secret, VersionStage="AWSCURRENT", MoveToVersionId=current, RemoveFromVersionId=token)
+    sm.update_secret_version_stage(SecretId=secret, VersionStage="AWSPREVIOUS", RemoveFromVersionId=token)
+    sm.update_secret_version_stage(SecretId=secret, VersionStage="AWSPENDING", MoveToVersionId=token)
+    print(token)
+
+
+def current_password():
+    """AWSCURRENT's password, for the demo's login check (never printed by the demo)."""
+    sm = client("secretsmanager")
+    value = sm.get_secret_value(SecretId="goal-mandala/production/database", VersionStage="AWSCURRENT")
+    print(json.loads(value["SecretString"])["password"])
 
 
 def main():
@@ -57,4 +96,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    commands = {"db-secret": lambda: db_secret(sys.argv[2]), "begin-rotation": begin_rotation,
+                "current-password": current_password}
+    commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

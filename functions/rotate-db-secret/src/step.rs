@@ -178,6 +178,33 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_events_are_the_four_steps() {
+        let samples = [
+            (
+                include_str!("../../../events/rotate-db-secret/create-secret.json"),
+                Step::Create,
+            ),
+            (
+                include_str!("../../../events/rotate-db-secret/set-secret.json"),
+                Step::Set,
+            ),
+            (
+                include_str!("../../../events/rotate-db-secret/test-secret.json"),
+                Step::Test,
+            ),
+            (
+                include_str!("../../../events/rotate-db-secret/finish-secret.json"),
+                Step::Finish,
+            ),
+        ];
+        for (text, step) in samples {
+            let r = RotationRequest::parse(serde_json::from_str(text).unwrap()).unwrap();
+            assert_eq!(r.step, step);
+            assert!(r.secret_id.starts_with("arn:aws:secretsmanager:"));
+        }
+    }
+
+    #[test]
     fn a_pending_token_proceeds_and_a_current_one_is_a_no_op() {
         let v = versions(&[("old", &[AWSCURRENT]), ("new", &[AWSPENDING])]);
         assert_eq!(

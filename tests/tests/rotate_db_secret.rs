@@ -504,3 +504,44 @@ async fn a_database_certificate_from_another_ca_is_refused_and_nothing_changes()
     );
     let _ = &r.bed;
 }
+
+#[tokio::test]
+async fn a_new_password_that_cannot_log_in_is_rolled_back_to_awscurrent() {
+    let r = Rotation::start(Setup::Plain).await;
+    let token = r.begin().await;
+    r.step(&token, "createSecret").await.unwrap();
+    // One connection per role: setSecret's own session takes it, so the
+    // fresh login that proves the new password is refused.
+    r.pg.psql(&format!("ALTER ROLE {USER} CONNECTION LIMIT 1"))
+        .unwrap();
+
+    let err = r.step(&token, "setSecret").await.unwrap_err();
+
+    assert_eq!(err.error_type(), ErrorType::Database, "{err}");
+    assert!(err.to_string().contains("put back"), "{err}");
+    r.pg.psql(&format!("ALTER ROLE {USER} CONNECTION LIMIT -1"))
+        .unwrap();
+    assert!(r.logs_in(FIRST_PASSWORD, false), "AWSCURRENT logs in again");
+    let pending =
+        r.sm.get_secret_value()
+            .secret_id(SECRET)
+            .version_id(&token)
+            .version_stage("AWSPENDING")
+            .send()
+            .await
+            .unwrap();
+    let pending: Value = serde_json::from_str(pending.secret_string().unwrap()).unwrap();
+    assert!(!r.logs_in(pending["password"].as_str().unwrap(), false));
+    let reports = r.inbox.take().await.unwrap();
+    assert_eq!(reports[0]["severity"], "critical");
+    // Once the cause is gone, the rerun completes the rotation.
+    for step in ["setSecret", "testSecret", "finishSecret"] {
+        r.step(&token, step)
+            .await
+            .unwrap_or_else(|e| panic!("{step}: {e}"));
+    }
+    assert!(r.logs_in(
+        r.value("AWSCURRENT").await["password"].as_str().unwrap(),
+        false
+    ));
+}

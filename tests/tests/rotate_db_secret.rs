@@ -190,17 +190,40 @@ impl Rotation {
         serde_json::from_str(out.secret_string().unwrap()).unwrap()
     }
 
+    /// The AWSPENDING value of version `token`.
+    async fn pending(&self, token: &str) -> Value {
+        let out = self
+            .sm
+            .get_secret_value()
+            .secret_id(SECRET)
+            .version_id(token)
+            .version_stage("AWSPENDING")
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_str(out.secret_string().unwrap()).unwrap()
+    }
+
+    /// Runs `steps` in order, each of which must succeed.
+    async fn steps(&self, token: &str, steps: &[&str]) {
+        for step in steps {
+            self.step(token, step)
+                .await
+                .unwrap_or_else(|e| panic!("{step}: {e}"));
+        }
+    }
+
     async fn step(&self, token: &str, step: &str) -> Result<(), Error> {
         let event = json!({"SecretId": SECRET, "ClientRequestToken": token, "Step": step});
         handle(&self.state, LambdaEvent::new(event, Context::default())).await
     }
 
     async fn rotate(&self, token: &str) {
-        for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
-            self.step(token, step)
-                .await
-                .unwrap_or_else(|e| panic!("{step}: {e}"));
-        }
+        self.steps(
+            token,
+            &["createSecret", "setSecret", "testSecret", "finishSecret"],
+        )
+        .await;
     }
 
     /// Whether `password` logs in as the app's user (with the server's CA when TLS).
@@ -328,40 +351,22 @@ async fn every_step_twice_and_a_second_rotation_work() {
     let r = Rotation::start(Setup::Plain).await;
     let token = r.begin().await;
     r.step(&token, "createSecret").await.unwrap();
-    let pending =
-        r.sm.get_secret_value()
-            .secret_id(SECRET)
-            .version_id(&token)
-            .version_stage("AWSPENDING")
-            .send()
-            .await
-            .unwrap();
+    let pending = r.pending(&token).await;
     r.step(&token, "createSecret").await.unwrap();
-    let again =
-        r.sm.get_secret_value()
-            .secret_id(SECRET)
-            .version_id(&token)
-            .version_stage("AWSPENDING")
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(
-        pending.secret_string(),
-        again.secret_string(),
-        "createSecret never regenerates"
-    );
-    for step in [
-        "setSecret",
-        "setSecret",
-        "testSecret",
-        "testSecret",
-        "finishSecret",
-        "finishSecret",
-    ] {
-        r.step(&token, step)
-            .await
-            .unwrap_or_else(|e| panic!("{step}: {e}"));
-    }
+    let again = r.pending(&token).await;
+    assert_eq!(pending, again, "createSecret never regenerates");
+    r.steps(
+        &token,
+        &[
+            "setSecret",
+            "setSecret",
+            "testSecret",
+            "testSecret",
+            "finishSecret",
+            "finishSecret",
+        ],
+    )
+    .await;
     let first = r.value("AWSCURRENT").await["password"]
         .as_str()
         .unwrap()
@@ -400,11 +405,8 @@ async fn database_down_at_set_secret_keeps_awscurrent_working_and_a_rerun_comple
     assert_eq!(reports[0]["severity"], "critical");
     r.pg.start_again().unwrap();
     assert!(r.logs_in(FIRST_PASSWORD, false), "AWSCURRENT still logs in");
-    for step in ["setSecret", "testSecret", "finishSecret"] {
-        r.step(&token, step)
-            .await
-            .unwrap_or_else(|e| panic!("{step}: {e}"));
-    }
+    r.steps(&token, &["setSecret", "testSecret", "finishSecret"])
+        .await;
     let new_password = r.value("AWSCURRENT").await["password"]
         .as_str()
         .unwrap()
@@ -417,15 +419,7 @@ async fn a_password_already_set_in_the_database_is_not_set_again() {
     let r = Rotation::start(Setup::Plain).await;
     let token = r.begin().await;
     r.step(&token, "createSecret").await.unwrap();
-    let pending =
-        r.sm.get_secret_value()
-            .secret_id(SECRET)
-            .version_id(&token)
-            .version_stage("AWSPENDING")
-            .send()
-            .await
-            .unwrap();
-    let pending: Value = serde_json::from_str(pending.secret_string().unwrap()).unwrap();
+    let pending = r.pending(&token).await;
     let password = pending["password"].as_str().unwrap();
     r.pg.psql_unlogged(&format!("ALTER ROLE {USER} PASSWORD '{password}'"))
         .unwrap();
@@ -434,11 +428,8 @@ async fn a_password_already_set_in_the_database_is_not_set_again() {
         .matches("ALTER ROLE")
         .count();
 
-    for step in ["setSecret", "testSecret", "finishSecret"] {
-        r.step(&token, step)
-            .await
-            .unwrap_or_else(|e| panic!("{step}: {e}"));
-    }
+    r.steps(&token, &["setSecret", "testSecret", "finishSecret"])
+        .await;
 
     let statements_after = std::fs::read_to_string(r.pg.server_log())
         .unwrap()
@@ -522,24 +513,13 @@ async fn a_new_password_that_cannot_log_in_is_rolled_back_to_awscurrent() {
     r.pg.psql(&format!("ALTER ROLE {USER} CONNECTION LIMIT -1"))
         .unwrap();
     assert!(r.logs_in(FIRST_PASSWORD, false), "AWSCURRENT logs in again");
-    let pending =
-        r.sm.get_secret_value()
-            .secret_id(SECRET)
-            .version_id(&token)
-            .version_stage("AWSPENDING")
-            .send()
-            .await
-            .unwrap();
-    let pending: Value = serde_json::from_str(pending.secret_string().unwrap()).unwrap();
+    let pending = r.pending(&token).await;
     assert!(!r.logs_in(pending["password"].as_str().unwrap(), false));
     let reports = r.inbox.take().await.unwrap();
     assert_eq!(reports[0]["severity"], "critical");
     // Once the cause is gone, the rerun completes the rotation.
-    for step in ["setSecret", "testSecret", "finishSecret"] {
-        r.step(&token, step)
-            .await
-            .unwrap_or_else(|e| panic!("{step}: {e}"));
-    }
+    r.steps(&token, &["setSecret", "testSecret", "finishSecret"])
+        .await;
     assert!(r.logs_in(
         r.value("AWSCURRENT").await["password"].as_str().unwrap(),
         false

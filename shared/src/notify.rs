@@ -124,6 +124,14 @@ impl Notifier {
         Ok(out.message_id.unwrap_or_default())
     }
 
+    /// Publishes `report` where a lost notification must not change the
+    /// run's outcome: a failure to publish is logged, not returned.
+    pub async fn publish_or_log(&self, report: &Report) {
+        if let Err(err) = self.publish(report).await {
+            tracing::error!(function = %report.function, severity = report.severity.as_str(), error = %err, "could not publish the report");
+        }
+    }
+
     /// Tells the team that a run of `function` failed with `err` (critical).
     /// A failure to publish is logged, never hides the original error.
     pub async fn publish_failure(
@@ -133,10 +141,8 @@ impl Notifier {
         dry_run: bool,
         err: &Error,
     ) {
-        let report = failure_report(function, at, dry_run, err, self.lang);
-        if let Err(publish_err) = self.publish(&report).await {
-            tracing::error!(function, error = %publish_err, "could not notify the failure");
-        }
+        self.publish_or_log(&failure_report(function, at, dry_run, err, self.lang))
+            .await;
     }
 }
 

@@ -271,7 +271,7 @@ mod tests {
     use aws_sdk_rds::types::error::{
         InvalidDbClusterSnapshotStateFault, InvalidDbClusterStateFault,
     };
-    use aws_sdk_rds::types::{DbCluster, DbClusterSnapshot, Tag};
+    use aws_sdk_rds::types::{DbCluster, DbClusterSnapshot};
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use shared::{Env, ErrorType, Severity};
 
@@ -313,21 +313,7 @@ mod tests {
     }
 
     fn own(id: &str, age_days: i64, status: &str) -> DbClusterSnapshot {
-        DbClusterSnapshot::builder()
-            .db_cluster_snapshot_identifier(id)
-            .db_cluster_identifier("goal-mandala-production")
-            .snapshot_create_time(aws_smithy_types::DateTime::from_secs(
-                NOW - age_days * 86_400,
-            ))
-            .status(status)
-            .snapshot_type("manual")
-            .tag_list(
-                Tag::builder()
-                    .key("created-by")
-                    .value("nightly-snapshot")
-                    .build(),
-            )
-            .build()
+        crate::rds::own_snapshot(id, NOW - age_days * 86_400, status)
     }
 
     fn old_own(age_days: i64) -> DbClusterSnapshot {

@@ -145,6 +145,24 @@ pub async fn delete_snapshot(rds: &Client, id: &str) -> Result<(), Error> {
     }
 }
 
+/// An own manual snapshot of the production cluster, as RDS describes it (test fixture).
+#[cfg(test)]
+pub(crate) fn own_snapshot(id: &str, created_secs: i64, status: &str) -> DbClusterSnapshot {
+    DbClusterSnapshot::builder()
+        .db_cluster_snapshot_identifier(id)
+        .db_cluster_identifier("goal-mandala-production")
+        .snapshot_create_time(aws_smithy_types::DateTime::from_secs(created_secs))
+        .status(status)
+        .snapshot_type("manual")
+        .tag_list(
+            Tag::builder()
+                .key("created-by")
+                .value("nightly-snapshot")
+                .build(),
+        )
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     //! The failures the emulator can't produce, with the real client and
@@ -165,19 +183,7 @@ mod tests {
     use super::*;
 
     fn snapshot(id: &str) -> DbClusterSnapshot {
-        DbClusterSnapshot::builder()
-            .db_cluster_snapshot_identifier(id)
-            .db_cluster_identifier("goal-mandala-production")
-            .snapshot_create_time(aws_smithy_types::DateTime::from_secs(1_764_000_000))
-            .status("available")
-            .snapshot_type("manual")
-            .tag_list(
-                Tag::builder()
-                    .key("created-by")
-                    .value("nightly-snapshot")
-                    .build(),
-            )
-            .build()
+        own_snapshot(id, 1_764_000_000, "available")
     }
 
     #[tokio::test]

@@ -134,9 +134,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<(), Erro
                     state.config.common.timezone,
                 );
                 // The rotation itself succeeded; a lost notification must not undo it.
-                if let Err(err) = state.notifier.publish(&report).await {
-                    tracing::error!(error = %err, "could not notify the finished rotation");
-                }
+                state.notifier.publish_or_log(&report).await;
             }
             Ok(())
         }
@@ -144,9 +142,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<(), Erro
             tracing::error!(secret_id = %request.secret_id, step = %request.step, token = %request.token, error = %err, error_type = %err.error_type(), "rotation step failed");
             if err.notifies() {
                 let report = text::failed_report(&request, &err, at, state.config.common.lang);
-                if let Err(publish_err) = state.notifier.publish(&report).await {
-                    tracing::error!(error = %publish_err, "could not notify the failed step");
-                }
+                state.notifier.publish_or_log(&report).await;
             }
             Err(err)
         }

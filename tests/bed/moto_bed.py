@@ -1,5 +1,6 @@
 """The local test bed's AWS endpoint: moto in server mode, plus a bridge for
-CloudWatch's Smithy RPC v2 CBOR protocol.
+CloudWatch's Smithy RPC v2 CBOR protocol and a Cost Explorer served from
+seeded line items (cost_explorer.py).
 
 aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
 (POST /service/GraniteServiceVersion20100801/operation/<Op>), which moto does
@@ -28,6 +29,8 @@ import cbor2
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
+
+from cost_explorer import CostExplorerBed
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
 CBOR_PATH = re.compile(r"^/service/" + TARGET_PREFIX + r"/operation/([A-Za-z]+)$")
@@ -169,7 +172,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
-    app = CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app))
+    app = CostExplorerBed(CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app)))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

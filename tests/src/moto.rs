@@ -1,6 +1,7 @@
 //! The AWS emulator (moto + the CloudWatch bridge) as a child process.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -9,6 +10,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use serde_json::{Value, json};
 use shared::Env;
 
 use crate::{BedError, run, workspace_root};
@@ -129,4 +131,50 @@ fn python() -> Result<PathBuf, BedError> {
             .arg(root.join("tests/bed/requirements.txt")))?;
     }
     Ok(python)
+}
+
+/// The bed's Cost Explorer (`tests/bed/cost_explorer.py`): seeded line items,
+/// the forecast rate, and the requests it served.
+impl Bed {
+    /// Replaces the line items Cost Explorer answers from:
+    /// `[{"date", "service", "record_type", "amount"}]`.
+    pub fn seed_costs(&self, items: &Value) -> Result<(), BedError> {
+        self.control("POST", "/_bed/ce/items", Some(items)).map(|_| ())
+    }
+
+    /// Sets the forecast to `per_day` USD a day, or `None` for an account
+    /// without enough history (`DataUnavailableException`).
+    pub fn seed_forecast(&self, per_day: Option<&str>) -> Result<(), BedError> {
+        let body = per_day.map_or_else(|| json!({}), |rate| json!({"per_day": rate}));
+        self.control("POST", "/_bed/ce/forecast", Some(&body))
+            .map(|_| ())
+    }
+
+    /// Every Cost Explorer request served so far: `[{"operation", "body"}]`.
+    pub fn cost_explorer_requests(&self) -> Result<Vec<Value>, BedError> {
+        let reply = self.control("GET", "/_bed/ce/requests", None)?;
+        Ok(reply["requests"].as_array().cloned().unwrap_or_default())
+    }
+
+    fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, BedError> {
+        let address = self.endpoint.trim_start_matches("http://");
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let mut stream = TcpStream::connect(address)
+            .map_err(|e| BedError(format!("connecting to the bed: {e}")))?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .map_err(|e| BedError(format!("{method} {path}: {e}")))?;
+        let mut reply = String::new();
+        stream
+            .read_to_string(&mut reply)
+            .map_err(|e| BedError(format!("{method} {path}: {e}")))?;
+        let (head, payload) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+        if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+            return Err(BedError(format!("{method} {path}: {head}")));
+        }
+        serde_json::from_str(payload).map_err(|e| BedError(format!("{method} {path}: {e}")))
+    }
 }

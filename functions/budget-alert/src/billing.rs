@@ -12,7 +12,7 @@ use std::str::FromStr;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::Region;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, Statistic};
-use aws_smithy_types::DateTime as SmithyTime;
+use aws_sdk_cloudwatch::primitives::DateTime as SmithyTime;
 use chrono::{DateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use shared::Error;

@@ -77,13 +77,19 @@ invoke() { # name, event file, what it shows
     return 0
   fi
   target/debug/report-text <"$out"
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used") if k in r}, ensure_ascii=False))' <"$out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify") if k in r}, ensure_ascii=False))' <"$out"
 }
 
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "04:30 JST の定時実行: スナップショットを作成"
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "同じイベントの再試行: 2 つ目は作らない"
 invoke nightly-snapshot events/nightly-snapshot/dry-run.json "デプロイ前の手動実行（ドライラン）"
 invoke nightly-snapshot events/nightly-snapshot/invalid.json "不正な入力: InvalidInput で何も変更しない"
+
+"$py" tests/bed/seed_demo.py costs
+invoke budget-alert events/budget-alert/scheduler-input.json "月曜 09:00 JST の定時コスト確認（2026-11-16 時点、Cost Explorer）"
+invoke budget-alert events/budget-alert/first-run-of-month.json "月初の定時実行: 先月の確定値つき（リクエスト 3 回）"
+invoke budget-alert events/budget-alert/month.json "手動: 過去の月（2026-10）の確定値"
+invoke budget-alert events/budget-alert/invalid.json "不正な月: InvalidInput で Cost Explorer を呼ばない"
 
 say "rotate-db-secret — Secrets Manager のローテーション（90 日ごと）を 4 ステップで実行"
 token=$("$py" tests/bed/seed_demo.py begin-rotation)

@@ -139,7 +139,8 @@ impl Bed {
     /// Replaces the line items Cost Explorer answers from:
     /// `[{"date", "service", "record_type", "amount"}]`.
     pub fn seed_costs(&self, items: &Value) -> Result<(), BedError> {
-        self.control("POST", "/_bed/ce/items", Some(items)).map(|_| ())
+        self.control("POST", "/_bed/ce/items", Some(items))
+            .map(|_| ())
     }
 
     /// Sets the forecast to `per_day` USD a day, or `None` for an account

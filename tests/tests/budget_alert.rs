@@ -24,7 +24,9 @@ struct Production {
 impl Production {
     async fn start() -> Production {
         let bed = Bed::start().unwrap();
-        let inbox = Inbox::create(&bed.sdk_config(), "goal-mandala-ops").await.unwrap();
+        let inbox = Inbox::create(&bed.sdk_config(), "goal-mandala-ops")
+            .await
+            .unwrap();
         Production { bed, inbox }
     }
 
@@ -33,7 +35,11 @@ impl Production {
         for (k, v) in extra {
             env.set(*k, *v);
         }
-        State::new(BudgetConfig::from_env(&env).unwrap(), &self.bed.sdk_config()).unwrap()
+        State::new(
+            BudgetConfig::from_env(&env).unwrap(),
+            &self.bed.sdk_config(),
+        )
+        .unwrap()
     }
 
     async fn run(&self, state: &State, payload: Value) -> Result<Report, Error> {
@@ -65,19 +71,70 @@ fn one(date: &str, service: &str, record_type: &str, amount: &str) -> Vec<Value>
 fn november() -> Value {
     let items: Vec<Value> = [
         daily("AWS Lambda", "Usage", "0.10", "2026-11-01", "2026-11-15"),
-        daily("Amazon Relational Database Service", "Usage", "0.55", "2026-11-01", "2026-11-15"),
-        daily("Amazon Simple Storage Service", "Usage", "0.02", "2026-11-01", "2026-11-15"),
-        daily("Amazon CloudFront", "Usage", "0.01", "2026-11-01", "2026-11-15"),
-        daily("Amazon API Gateway", "Usage", "0.035", "2026-11-01", "2026-11-15"),
-        daily("AmazonCloudWatch", "Usage", "0.03", "2026-11-01", "2026-11-15"),
+        daily(
+            "Amazon Relational Database Service",
+            "Usage",
+            "0.55",
+            "2026-11-01",
+            "2026-11-15",
+        ),
+        daily(
+            "Amazon Simple Storage Service",
+            "Usage",
+            "0.02",
+            "2026-11-01",
+            "2026-11-15",
+        ),
+        daily(
+            "Amazon CloudFront",
+            "Usage",
+            "0.01",
+            "2026-11-01",
+            "2026-11-15",
+        ),
+        daily(
+            "Amazon API Gateway",
+            "Usage",
+            "0.035",
+            "2026-11-01",
+            "2026-11-15",
+        ),
+        daily(
+            "AmazonCloudWatch",
+            "Usage",
+            "0.03",
+            "2026-11-01",
+            "2026-11-15",
+        ),
         one("2026-11-01", "AWS Secrets Manager", "Usage", "0.40"),
-        daily("AWS Cost Explorer", "Usage", "0.01", "2026-11-09", "2026-11-12"),
+        daily(
+            "AWS Cost Explorer",
+            "Usage",
+            "0.01",
+            "2026-11-09",
+            "2026-11-12",
+        ),
         one("2026-11-15", "AWS Lambda", "Tax", "0.15"),
-        one("2026-11-15", "Amazon Relational Database Service", "Tax", "0.83"),
-        one("2026-11-02", "Amazon Relational Database Service", "Credit", "-1.00"),
+        one(
+            "2026-11-15",
+            "Amazon Relational Database Service",
+            "Tax",
+            "0.83",
+        ),
+        one(
+            "2026-11-02",
+            "Amazon Relational Database Service",
+            "Credit",
+            "-1.00",
+        ),
         // Not settled yet / not this month: must not count.
         one("2026-11-16", "AWS Lambda", "Usage", "5.00"),
-        one("2026-10-31", "Amazon Relational Database Service", "Usage", "30.00"),
+        one(
+            "2026-10-31",
+            "Amazon Relational Database Service",
+            "Usage",
+            "30.00",
+        ),
     ]
     .concat();
     Value::Array(items)
@@ -124,7 +181,15 @@ async fn a_weekly_run_reports_every_line_exact_to_the_cent_and_asks_for_what_it_
     ];
     for (id, actual, budget, status) in expect {
         let l = line(&report, id);
-        assert_eq!((l["actual"].as_str().unwrap(), &l["budget"], l["status"].as_str().unwrap()), (actual, &budget, status), "{id}: {l}");
+        assert_eq!(
+            (
+                l["actual"].as_str().unwrap(),
+                &l["budget"],
+                l["status"].as_str().unwrap()
+            ),
+            (actual, &budget, status),
+            "{id}: {l}"
+        );
     }
     // Month-end = 11.615 settled + 15 days × 0.40 forecast; lines get their share.
     assert_eq!(line(&report, "total")["forecast"], "17.62");
@@ -133,8 +198,18 @@ async fn a_weekly_run_reports_every_line_exact_to_the_cent_and_asks_for_what_it_
     assert_eq!(line(&report, "lambda")["forecast"], "2.27");
     assert_eq!(report.extra["forecast_total"], "17.62");
     assert_eq!(
-        (&report.extra["tax"], &report.extra["credits"], &report.extra["refunds"], &report.extra["net"]),
-        (&json!("0.98"), &json!("-1.00"), &json!("0.00"), &json!("11.60"))
+        (
+            &report.extra["tax"],
+            &report.extra["credits"],
+            &report.extra["refunds"],
+            &report.extra["net"]
+        ),
+        (
+            &json!("0.98"),
+            &json!("-1.00"),
+            &json!("0.00"),
+            &json!("11.60")
+        )
     );
     let other: Vec<&str> = report.extra["other_services"]
         .as_array()
@@ -142,10 +217,24 @@ async fn a_weekly_run_reports_every_line_exact_to_the_cent_and_asks_for_what_it_
         .iter()
         .map(|s| s["service"].as_str().unwrap())
         .collect();
-    assert_eq!(other, ["AWS Cost Explorer", "AWS Secrets Manager", "AmazonCloudWatch"]);
-    assert_eq!(report.extra["window"], json!({"start": "2026-11-01", "end": "2026-11-16"}));
+    assert_eq!(
+        other,
+        [
+            "AWS Cost Explorer",
+            "AWS Secrets Manager",
+            "AmazonCloudWatch"
+        ]
+    );
+    assert_eq!(
+        report.extra["window"],
+        json!({"start": "2026-11-01", "end": "2026-11-16"})
+    );
     assert_eq!(report.severity, shared::Severity::Critical);
-    assert!(report.title.contains("超過見込み aurora"), "{}", report.title);
+    assert!(
+        report.title.contains("超過見込み aurora"),
+        "{}",
+        report.title
+    );
     assert!(report.next_steps.iter().any(|s| s.starts_with("Aurora:")));
 
     // Exactly two paid requests, and they ask for what the report claims.
@@ -163,7 +252,10 @@ async fn a_weekly_run_reports_every_line_exact_to_the_cent_and_asks_for_what_it_
         })
     );
     assert_eq!(requests[1]["operation"], "GetCostForecast");
-    assert_eq!(requests[1]["body"]["TimePeriod"], json!({"Start": "2026-11-16", "End": "2026-12-01"}));
+    assert_eq!(
+        requests[1]["body"]["TimePeriod"],
+        json!({"Start": "2026-11-16", "End": "2026-12-01"})
+    );
     assert_eq!(requests[1]["body"]["Metric"], "UNBLENDED_COST");
     assert_eq!(
         requests[1]["body"]["Filter"],
@@ -199,26 +291,54 @@ async fn the_first_run_of_a_month_adds_last_months_final_figures_and_always_noti
     assert_eq!(line(&report, "lambda")["actual"], "0.30");
     let previous = &report.extra["previous_month"];
     assert_eq!(previous["month"], "2026-11");
-    assert_eq!(previous["window"], json!({"start": "2026-11-01", "end": "2026-12-01"}));
-    let before_total = previous["lines"].as_array().unwrap().iter().find(|l| l["line"] == "total").unwrap();
+    assert_eq!(
+        previous["window"],
+        json!({"start": "2026-11-01", "end": "2026-12-01"})
+    );
+    let before_total = previous["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == "total")
+        .unwrap();
     assert_eq!(before_total["actual"], "1.50");
     assert_eq!(previous["net"], "1.65");
-    assert!(report.summary.contains("last month 2026-11, final"), "{}", report.summary);
-    assert_eq!(finding(&report, "previous-month").status, shared::FindingStatus::Ok);
+    assert!(
+        report.summary.contains("last month 2026-11, final"),
+        "{}",
+        report.summary
+    );
+    assert_eq!(
+        finding(&report, "previous-month").status,
+        shared::FindingStatus::Ok
+    );
 
     // Three requests: this month, its forecast, last month — the allowance exactly.
     assert_eq!(report.extra["ce_requests"], 3);
     let requests = p.requests();
     assert_eq!(requests.len(), 3);
-    assert_eq!(requests[2]["body"]["TimePeriod"], json!({"Start": "2026-11-01", "End": "2026-12-01"}));
-    assert_eq!(p.inbox.take().await.unwrap().len(), 1, "the month's first run always notifies");
+    assert_eq!(
+        requests[2]["body"]["TimePeriod"],
+        json!({"Start": "2026-11-01", "End": "2026-12-01"})
+    );
+    assert_eq!(
+        p.inbox.take().await.unwrap().len(),
+        1,
+        "the month's first run always notifies"
+    );
 }
 
 #[tokio::test]
 async fn an_all_ok_run_in_mid_month_stays_quiet() {
     let p = Production::start().await;
     p.bed
-        .seed_costs(&Value::Array(daily("AWS Lambda", "Usage", "0.01", "2026-11-01", "2026-11-22")))
+        .seed_costs(&Value::Array(daily(
+            "AWS Lambda",
+            "Usage",
+            "0.01",
+            "2026-11-01",
+            "2026-11-22",
+        )))
         .unwrap();
     p.bed.seed_forecast(Some("0.01")).unwrap();
     let state = p.state(&[]);
@@ -236,7 +356,13 @@ async fn an_all_ok_run_in_mid_month_stays_quiet() {
 async fn a_young_account_without_forecast_history_gets_a_skipped_forecast_not_a_failure() {
     let p = Production::start().await;
     p.bed
-        .seed_costs(&Value::Array(daily("AWS Lambda", "Usage", "0.30", "2026-11-01", "2026-11-15")))
+        .seed_costs(&Value::Array(daily(
+            "AWS Lambda",
+            "Usage",
+            "0.30",
+            "2026-11-01",
+            "2026-11-15",
+        )))
         .unwrap();
     p.bed.seed_forecast(None).unwrap();
     let state = p.state(&[]);
@@ -244,7 +370,10 @@ async fn a_young_account_without_forecast_history_gets_a_skipped_forecast_not_a_
         .run(&state, json!({"scheduled_time": "2026-11-16T00:00:00Z"}))
         .await
         .unwrap();
-    assert_eq!(finding(&report, "forecast").status, shared::FindingStatus::Skipped);
+    assert_eq!(
+        finding(&report, "forecast").status,
+        shared::FindingStatus::Skipped
+    );
     assert_eq!(line(&report, "lambda")["forecast"], Value::Null);
     // 4.50 of 5.00 = 90 %: a warning on actuals alone.
     assert_eq!(line(&report, "lambda")["status"], "warning");
@@ -257,7 +386,10 @@ async fn a_past_month_by_hand_is_its_final_figures_in_one_request() {
     p.bed.seed_costs(&november()).unwrap();
     let state = p.state(&[]);
     let report = p
-        .run(&state, json!({"month": "2026-10", "at": "2026-11-16T03:00:00Z"}))
+        .run(
+            &state,
+            json!({"month": "2026-10", "at": "2026-11-16T03:00:00Z"}),
+        )
         .await
         .unwrap();
     assert_eq!(report.extra["month"], "2026-10");
@@ -266,8 +398,14 @@ async fn a_past_month_by_hand_is_its_final_figures_in_one_request() {
     assert_eq!(report.extra["ce_requests"], 1);
     let requests = p.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0]["body"]["TimePeriod"], json!({"Start": "2026-10-01", "End": "2026-11-01"}));
-    assert_eq!(finding(&report, "forecast").status, shared::FindingStatus::Skipped);
+    assert_eq!(
+        requests[0]["body"]["TimePeriod"],
+        json!({"Start": "2026-10-01", "End": "2026-11-01"})
+    );
+    assert_eq!(
+        finding(&report, "forecast").status,
+        shared::FindingStatus::Skipped
+    );
 }
 
 #[tokio::test]
@@ -281,7 +419,11 @@ async fn bad_input_is_invalid_input_asks_nothing_and_notifies_nobody() {
         json!("2026-11"),
     ] {
         let err = p.run(&state, payload.clone()).await.unwrap_err();
-        assert_eq!(err.error_type().as_str(), "InvalidInput", "{payload}: {err}");
+        assert_eq!(
+            err.error_type().as_str(),
+            "InvalidInput",
+            "{payload}: {err}"
+        );
     }
     assert!(p.requests().is_empty());
     assert!(p.inbox.take().await.unwrap().is_empty());
@@ -294,7 +436,12 @@ async fn put_billing(cw: &aws_sdk_cloudwatch::Client, service: &str, at: &str, u
         .metric_data(
             MetricDatum::builder()
                 .metric_name("EstimatedCharges")
-                .dimensions(Dimension::builder().name("ServiceName").value(service).build())
+                .dimensions(
+                    Dimension::builder()
+                        .name("ServiceName")
+                        .value(service)
+                        .build(),
+                )
                 .dimensions(Dimension::builder().name("Currency").value("USD").build())
                 .timestamp(AwsTime::from_secs(at.timestamp()))
                 .value(usd)
@@ -322,7 +469,10 @@ async fn the_billing_metric_source_reads_us_east_1_for_free() {
     put_billing(&us_east_1, "AWSLambda", "2026-10-31T18:00:00Z", 4.8).await;
     let state = p.state(&[("COST_SOURCE", "cloudwatch-billing")]);
 
-    let report = p.run(&state, json!({"at": "2026-11-16T00:00:00Z"})).await.unwrap();
+    let report = p
+        .run(&state, json!({"at": "2026-11-16T00:00:00Z"}))
+        .await
+        .unwrap();
 
     assert_eq!(report.extra["source"], "cloudwatch-billing");
     assert_eq!(line(&report, "lambda")["actual"], "2.50");
@@ -331,8 +481,14 @@ async fn the_billing_metric_source_reads_us_east_1_for_free() {
     assert_eq!(line(&report, "other")["actual"], "0.30");
     assert_eq!(line(&report, "total")["actual"], "11.20");
     assert_eq!(report.extra["ce_requests"], 0);
-    assert!(p.requests().is_empty(), "the billing source never calls Cost Explorer");
-    assert_eq!(finding(&report, "forecast").status, shared::FindingStatus::Skipped);
+    assert!(
+        p.requests().is_empty(),
+        "the billing source never calls Cost Explorer"
+    );
+    assert_eq!(
+        finding(&report, "forecast").status,
+        shared::FindingStatus::Skipped
+    );
     assert_eq!(p.inbox.take().await.unwrap().len(), 1);
 }
 
@@ -340,8 +496,14 @@ async fn the_billing_metric_source_reads_us_east_1_for_free() {
 async fn without_billing_metrics_the_report_says_how_to_turn_them_on() {
     let p = Production::start().await;
     let state = p.state(&[("COST_SOURCE", "cloudwatch-billing")]);
-    let report = p.run(&state, json!({"at": "2026-11-16T00:00:00Z"})).await.unwrap();
-    assert_eq!(finding(&report, "billing-metrics").status, shared::FindingStatus::Warning);
+    let report = p
+        .run(&state, json!({"at": "2026-11-16T00:00:00Z"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        finding(&report, "billing-metrics").status,
+        shared::FindingStatus::Warning
+    );
     assert_eq!(report.extra["lines"], json!([]));
     assert!(report.next_steps.iter().any(|s| s.contains("請求アラート")));
     assert_eq!(p.inbox.take().await.unwrap().len(), 1);

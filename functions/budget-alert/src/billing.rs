@@ -11,8 +11,8 @@ use std::str::FromStr;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::Region;
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, Statistic};
 use aws_sdk_cloudwatch::primitives::DateTime as SmithyTime;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, Statistic};
 use chrono::{DateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use shared::Error;
@@ -50,7 +50,10 @@ pub async fn estimated_charges(
     let start = window.start.and_time(NaiveTime::MIN).and_utc();
     let end = window.end.and_time(NaiveTime::MIN).and_utc().min(now);
     if end <= start {
-        return Ok(services.into_keys().map(|service| usage(service, Decimal::ZERO)).collect());
+        return Ok(services
+            .into_keys()
+            .map(|service| usage(service, Decimal::ZERO))
+            .collect());
     }
     // One period over the whole window, in whole hours (CloudWatch wants hour
     // multiples for data older than 63 days).
@@ -99,7 +102,10 @@ pub async fn estimated_charges(
             }
         }
         for (i, (service, _)) in chunk.iter().enumerate() {
-            let value = highest.get(&format!("s{chunk_index}_{i}")).copied().unwrap_or(0.0);
+            let value = highest
+                .get(&format!("s{chunk_index}_{i}"))
+                .copied()
+                .unwrap_or(0.0);
             // The metric is a double; its decimal rendering is the amount AWS meant.
             let amount = Decimal::from_str(&value.to_string()).unwrap_or_default();
             rows.push(usage(service.clone(), amount));
@@ -130,14 +136,22 @@ async fn list_service_metrics(client: &Client) -> Result<BTreeMap<String, Vec<Di
         let page = page.map_err(|e| Error::aws("ListMetrics", e))?;
         for metric in page.metrics() {
             let dims = metric.dimensions();
-            let value = |name: &str| dims.iter().find(|d| d.name() == Some(name)).and_then(|d| d.value());
+            let value = |name: &str| {
+                dims.iter()
+                    .find(|d| d.name() == Some(name))
+                    .and_then(|d| d.value())
+            };
             // Skip the account total (no ServiceName) and per-linked-account metrics.
-            let (Some(service), Some("USD"), None) =
-                (value("ServiceName"), value("Currency"), value("LinkedAccount"))
-            else {
+            let (Some(service), Some("USD"), None) = (
+                value("ServiceName"),
+                value("Currency"),
+                value("LinkedAccount"),
+            ) else {
                 continue;
             };
-            services.entry(service.to_owned()).or_insert_with(|| dims.to_vec());
+            services
+                .entry(service.to_owned())
+                .or_insert_with(|| dims.to_vec());
         }
     }
     Ok(services)

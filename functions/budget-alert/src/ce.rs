@@ -78,7 +78,10 @@ pub async fn cost_and_usage(
     loop {
         if !allowance.take() {
             costs.truncated = true;
-            tracing::warn!(requests = allowance.used(), "Cost Explorer request allowance spent; results truncated");
+            tracing::warn!(
+                requests = allowance.used(),
+                "Cost Explorer request allowance spent; results truncated"
+            );
             return Ok(costs);
         }
         let out = client
@@ -207,7 +210,11 @@ fn usd(value: &MetricValue, operation: &str) -> Result<Decimal, Error> {
     let amount = value.amount().unwrap_or("0");
     Decimal::from_str(amount)
         .or_else(|_| Decimal::from_scientific(amount))
-        .map_err(|_| Error::Unexpected(format!("{operation} returned the amount `{amount}`, not a number")))
+        .map_err(|_| {
+            Error::Unexpected(format!(
+                "{operation} returned the amount `{amount}`, not a number"
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -248,7 +255,12 @@ mod tests {
             })
             .collect();
         GetCostAndUsageOutput::builder()
-            .results_by_time(ResultByTime::builder().set_groups(Some(groups)).estimated(true).build())
+            .results_by_time(
+                ResultByTime::builder()
+                    .set_groups(Some(groups))
+                    .estimated(true)
+                    .build(),
+            )
             .set_next_page_token(next.map(String::from))
             .build()
     }
@@ -268,8 +280,13 @@ mod tests {
             .then_output(|| page(&[("AWS Lambda", "Usage", "1.2345678901")], None));
         let client = mock_client!(aws_sdk_costexplorer, [&rule]);
         let mut allowance = RequestAllowance::default();
-        let costs = cost_and_usage(&client, window(), &mut allowance).await.unwrap();
-        assert_eq!(costs.rows[0].amount, Decimal::from_str("1.2345678901").unwrap());
+        let costs = cost_and_usage(&client, window(), &mut allowance)
+            .await
+            .unwrap();
+        assert_eq!(
+            costs.rows[0].amount,
+            Decimal::from_str("1.2345678901").unwrap()
+        );
         assert!(costs.estimated && !costs.truncated);
         assert_eq!((allowance.used(), rule.num_calls()), (1, 1));
     }
@@ -284,7 +301,9 @@ mod tests {
             .then_output(|| page(&[("Amazon S3", "Usage", "2")], None));
         let client = mock_client!(aws_sdk_costexplorer, RuleMode::MatchAny, [&first, &second]);
         let mut allowance = RequestAllowance::default();
-        let costs = cost_and_usage(&client, window(), &mut allowance).await.unwrap();
+        let costs = cost_and_usage(&client, window(), &mut allowance)
+            .await
+            .unwrap();
         assert_eq!(costs.rows.len(), 2);
         assert_eq!(allowance.used(), 2);
     }
@@ -298,7 +317,9 @@ mod tests {
             .build();
         let client = mock_client!(aws_sdk_costexplorer, [&endless]);
         let mut allowance = RequestAllowance::default();
-        let costs = cost_and_usage(&client, window(), &mut allowance).await.unwrap();
+        let costs = cost_and_usage(&client, window(), &mut allowance)
+            .await
+            .unwrap();
         assert!(costs.truncated);
         assert_eq!((allowance.used(), endless.num_calls()), (MAX_REQUESTS, 3));
         let forecast = forecast(&client, window(), &mut allowance).await.unwrap();
@@ -309,18 +330,30 @@ mod tests {
     async fn the_forecast_asks_for_charges_only_in_its_own_metric_spelling() {
         let rule = mock!(Client::get_cost_forecast)
             .match_requests(|r| {
-                let not = r.filter().and_then(|f| f.not()).and_then(|n| n.dimensions());
+                let not = r
+                    .filter()
+                    .and_then(|f| f.not())
+                    .and_then(|n| n.dimensions());
                 r.metric() == Some(&Metric::UnblendedCost)
                     && r.granularity() == Some(&Granularity::Monthly)
-                    && r.time_period().map(|p| (p.start(), p.end())) == Some(("2026-11-01", "2026-11-16"))
+                    && r.time_period().map(|p| (p.start(), p.end()))
+                        == Some(("2026-11-01", "2026-11-16"))
                     && not.and_then(|d| d.key()) == Some(&Dimension::RecordType)
-                    && not.map(|d| d.values()) == Some(&["Credit".to_owned(), "Refund".to_owned(), "Tax".to_owned()][..])
+                    && not.map(|d| d.values())
+                        == Some(&["Credit".to_owned(), "Refund".to_owned(), "Tax".to_owned()][..])
             })
-            .then_output(|| GetCostForecastOutput::builder().total(amount("12.3456")).build());
+            .then_output(|| {
+                GetCostForecastOutput::builder()
+                    .total(amount("12.3456"))
+                    .build()
+            });
         let client = mock_client!(aws_sdk_costexplorer, [&rule]);
         let mut allowance = RequestAllowance::default();
         let forecast = forecast(&client, window(), &mut allowance).await.unwrap();
-        assert_eq!(forecast, Forecast::Amount(Decimal::from_str("12.3456").unwrap()));
+        assert_eq!(
+            forecast,
+            Forecast::Amount(Decimal::from_str("12.3456").unwrap())
+        );
         assert_eq!(allowance.used(), 1);
     }
 
@@ -334,7 +367,9 @@ mod tests {
             )
         });
         let client = mock_client!(aws_sdk_costexplorer, [&rule]);
-        let forecast = forecast(&client, window(), &mut RequestAllowance::default()).await.unwrap();
+        let forecast = forecast(&client, window(), &mut RequestAllowance::default())
+            .await
+            .unwrap();
         assert!(matches!(forecast, Forecast::Unavailable(m) if m.contains("Insufficient amount")));
     }
 
@@ -342,11 +377,15 @@ mod tests {
     async fn another_forecast_failure_is_reported_not_thrown() {
         let rule = mock!(Client::get_cost_forecast).then_error(|| {
             GetCostForecastError::LimitExceededException(
-                LimitExceededException::builder().message("Rate exceeded").build(),
+                LimitExceededException::builder()
+                    .message("Rate exceeded")
+                    .build(),
             )
         });
         let client = mock_client!(aws_sdk_costexplorer, [&rule]);
-        let forecast = forecast(&client, window(), &mut RequestAllowance::default()).await.unwrap();
+        let forecast = forecast(&client, window(), &mut RequestAllowance::default())
+            .await
+            .unwrap();
         assert!(matches!(forecast, Forecast::Failed(m) if m.contains("Rate exceeded")));
     }
 
@@ -360,7 +399,10 @@ mod tests {
                             Group::builder()
                                 .keys("AWS Lambda")
                                 .keys("Usage")
-                                .metrics(COST_METRIC, MetricValue::builder().amount("120").unit("JPY").build())
+                                .metrics(
+                                    COST_METRIC,
+                                    MetricValue::builder().amount("120").unit("JPY").build(),
+                                )
                                 .build(),
                         )
                         .build(),

@@ -94,7 +94,10 @@ mod tests {
         ]);
         let config = BudgetConfig::from_env(&env).unwrap();
         let budgets = &config.common.runbook.budgets;
-        assert_eq!(budgets.get(BudgetLine::Aurora).unwrap().to_string(), "$12.50");
+        assert_eq!(
+            budgets.get(BudgetLine::Aurora).unwrap().to_string(),
+            "$12.50"
+        );
         assert_eq!(budgets.get(BudgetLine::Other), Some(Usd::dollars(2)));
         assert_eq!(budgets.get(BudgetLine::Lambda), Some(Usd::dollars(5)));
         assert_eq!(config.source, CostSource::CloudwatchBilling);
@@ -104,11 +107,14 @@ mod tests {
             ("BUDGETS", r#"{"lambda": -1}"#),
             ("BUDGET_ALERT_RATIO", "80"),
         ] {
-            let err = BudgetConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
+            let err =
+                BudgetConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
             assert_eq!(err.variable, variable);
         }
         assert_eq!(
-            BudgetConfig::from_env(&Env::default()).unwrap_err().variable,
+            BudgetConfig::from_env(&Env::default())
+                .unwrap_err()
+                .variable,
             "NOTIFY_TOPIC_ARN"
         );
     }

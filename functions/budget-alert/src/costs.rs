@@ -224,9 +224,9 @@ pub fn evaluate_lines(
                 line,
                 actual: cents(actual),
                 budget: budget.map(|b| cents(b.0)),
-                ratio: budget
-                    .filter(|b| !b.0.is_zero())
-                    .map(|b| (actual / b.0).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)),
+                ratio: budget.filter(|b| !b.0.is_zero()).map(|b| {
+                    (actual / b.0).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+                }),
                 forecast: forecast.map(cents),
                 status,
                 reason,
@@ -299,7 +299,10 @@ mod tests {
         assert_eq!(b.charges_of(BudgetLine::Lambda), usd("1.10"));
         assert_eq!(b.charges_of(BudgetLine::Other), usd("0.70"));
         assert_eq!(b.charges_of(BudgetLine::Total), usd("8.80"));
-        assert_eq!((b.tax, b.credits, b.refunds), (usd("0.11"), usd("-1.00"), usd("-0.05")));
+        assert_eq!(
+            (b.tax, b.credits, b.refunds),
+            (usd("0.11"), usd("-1.00"), usd("-0.05"))
+        );
         assert_eq!(b.net(), usd("7.86"));
         let other: Vec<(&str, Decimal)> = b
             .other_services
@@ -308,7 +311,10 @@ mod tests {
             .collect();
         assert_eq!(
             other,
-            [("AWS Secrets Manager", usd("0.40")), ("Amazon CloudWatch", usd("0.30"))]
+            [
+                ("AWS Secrets Manager", usd("0.40")),
+                ("Amazon CloudWatch", usd("0.30"))
+            ]
         );
     }
 
@@ -321,8 +327,14 @@ mod tests {
             .collect();
         let b = Breakdown::from_rows(&rows);
         assert_eq!(b.charges_of(BudgetLine::Lambda), usd("2.000"));
-        let float: f64 = rows.iter().map(|r| r.amount.to_string().parse::<f64>().unwrap()).sum();
-        assert_ne!(float, 2.0, "the float sum drifts; this is why amounts are decimals");
+        let float: f64 = rows
+            .iter()
+            .map(|r| r.amount.to_string().parse::<f64>().unwrap())
+            .sum();
+        assert_ne!(
+            float, 2.0,
+            "the float sum drifts; this is why amounts are decimals"
+        );
     }
 
     #[test]
@@ -332,7 +344,10 @@ mod tests {
         assert_eq!(at("7.999"), (LineStatus::Ok, StatusReason::WithinBudget)); // 79.99 %
         assert_eq!(at("8.00"), (LineStatus::Warning, StatusReason::NearBudget)); // 80 %
         assert_eq!(at("9.999"), (LineStatus::Warning, StatusReason::NearBudget));
-        assert_eq!(at("10.00"), (LineStatus::Critical, StatusReason::OverBudget)); // 100 %
+        assert_eq!(
+            at("10.00"),
+            (LineStatus::Critical, StatusReason::OverBudget)
+        ); // 100 %
         assert_eq!(at("12"), (LineStatus::Critical, StatusReason::OverBudget));
         // The forecast reaching the budget is critical even while actual is low.
         assert_eq!(
@@ -349,8 +364,14 @@ mod tests {
             (LineStatus::Ok, StatusReason::NoBudget)
         );
         let zero = Some(Usd(Decimal::ZERO));
-        assert_eq!(evaluate_line(Decimal::ZERO, zero, None, ratio()).0, LineStatus::Ok);
-        assert_eq!(evaluate_line(usd("0.01"), zero, None, ratio()).0, LineStatus::Critical);
+        assert_eq!(
+            evaluate_line(Decimal::ZERO, zero, None, ratio()).0,
+            LineStatus::Ok
+        );
+        assert_eq!(
+            evaluate_line(usd("0.01"), zero, None, ratio()).0,
+            LineStatus::Critical
+        );
     }
 
     #[test]
@@ -369,12 +390,21 @@ mod tests {
         assert_eq!(lambda.forecast, Some(usd("1.51"))); // 15 × 1.005 / 10
         let aurora = by_id("aurora");
         assert_eq!(aurora.forecast, Some(usd("13.49")));
-        assert_eq!((aurora.status, aurora.reason), (LineStatus::Critical, StatusReason::ForecastOverBudget));
+        assert_eq!(
+            (aurora.status, aurora.reason),
+            (LineStatus::Critical, StatusReason::ForecastOverBudget)
+        );
         let total = by_id("total");
-        assert_eq!((total.actual, total.forecast, total.budget), (usd("10.00"), Some(usd("15")), Some(usd("18"))));
+        assert_eq!(
+            (total.actual, total.forecast, total.budget),
+            (usd("10.00"), Some(usd("15")), Some(usd("18")))
+        );
         assert_eq!(total.status, LineStatus::Ok);
         let other = by_id("other");
-        assert_eq!((other.budget, other.ratio, other.status), (None, None, LineStatus::Ok));
+        assert_eq!(
+            (other.budget, other.ratio, other.status),
+            (None, None, LineStatus::Ok)
+        );
         assert_eq!(lines.len(), BudgetLine::ALL.len());
     }
 

@@ -86,8 +86,16 @@ mod tests {
     #[test]
     fn a_scheduled_run_reports_its_utc_month() {
         // Monday 2026-11-30 09:00 JST = 00:00 UTC.
-        let r = BudgetRequest::parse(json!({"scheduled_time": "2026-11-30T00:00:00Z"}), false, clock).unwrap();
-        assert_eq!((r.month.to_string(), r.current, r.first_run_of_month), ("2026-11".into(), true, false));
+        let r = BudgetRequest::parse(
+            json!({"scheduled_time": "2026-11-30T00:00:00Z"}),
+            false,
+            clock,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.month.to_string(), r.current, r.first_run_of_month),
+            ("2026-11".into(), true, false)
+        );
     }
 
     #[test]
@@ -111,10 +119,14 @@ mod tests {
     fn a_manual_month_may_be_past_or_current_but_not_future() {
         let r = BudgetRequest::parse(json!({"month": "2026-10"}), false, clock).unwrap();
         assert_eq!((r.month.to_string(), r.current), ("2026-10".into(), false));
-        let r = BudgetRequest::parse(json!({"month": "2026-11", "dry_run": true}), false, clock).unwrap();
+        let r = BudgetRequest::parse(json!({"month": "2026-11", "dry_run": true}), false, clock)
+            .unwrap();
         assert!(r.current && r.dry_run);
         let err = BudgetRequest::parse(json!({"month": "2026-12"}), false, clock).unwrap_err();
-        assert!(matches!(&err, Error::InvalidInput(m) if m.contains("has not begun")), "{err}");
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m.contains("has not begun")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -86,8 +86,16 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, 
             return Err(err);
         }
     };
-    let notify = report.extra.get("notify").and_then(Value::as_bool).unwrap_or(true);
-    let ce_requests = report.extra.get("ce_requests").and_then(Value::as_u64).unwrap_or(0);
+    let notify = report
+        .extra
+        .get("notify")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let ce_requests = report
+        .extra
+        .get("ce_requests")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     tracing::info!(
         severity = report.severity.as_str(),
         title = %report.title,
@@ -123,12 +131,17 @@ pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error
 
     let current = month_costs(state, month, window, request, &mut allowance).await?;
     let forecast = match (config.source, month.remaining_window(request.now)) {
-        (CostSource::CostExplorer, Some(rest)) => Some(ce::forecast(&state.ce, rest, &mut allowance).await?),
+        (CostSource::CostExplorer, Some(rest)) => {
+            Some(ce::forecast(&state.ce, rest, &mut allowance).await?)
+        }
         _ => None,
     };
     let previous = if request.first_run_of_month {
         let before = month.previous();
-        Some((before, month_costs(state, before, before.window(), request, &mut allowance).await?))
+        Some((
+            before,
+            month_costs(state, before, before.window(), request, &mut allowance).await?,
+        ))
     } else {
         None
     };
@@ -143,7 +156,12 @@ pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error
     let lines = if current.source_missing {
         Vec::new()
     } else {
-        evaluate_lines(&breakdown, &runbook.budgets, forecast_total, runbook.budget_alert_ratio)
+        evaluate_lines(
+            &breakdown,
+            &runbook.budgets,
+            forecast_total,
+            runbook.budget_alert_ratio,
+        )
     };
 
     let mut report = ReportBuilder::new(FUNCTION, request.now, request.dry_run);
@@ -173,18 +191,22 @@ pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error
         report.next_step(texts.remedy(line.line));
     }
 
-    let previous = previous.filter(|(_, costs)| !costs.source_missing).map(|(before, costs)| {
-        let b = Breakdown::from_rows(&costs.rows);
-        let before_lines = evaluate_lines(&b, &runbook.budgets, None, runbook.budget_alert_ratio);
-        (before, before_lines, b)
-    });
-    if let Some((before, before_lines, _)) = &previous {
-        if let Some(total) = before_lines.iter().find(|l| l.line == BudgetLine::Total) {
-            report.finding(texts.previous_month_finding(*before, total));
-        }
+    let previous = previous
+        .filter(|(_, costs)| !costs.source_missing)
+        .map(|(before, costs)| {
+            let b = Breakdown::from_rows(&costs.rows);
+            let before_lines =
+                evaluate_lines(&b, &runbook.budgets, None, runbook.budget_alert_ratio);
+            (before, before_lines, b)
+        });
+    if let Some((before, before_lines, _)) = &previous
+        && let Some(total) = before_lines.iter().find(|l| l.line == BudgetLine::Total)
+    {
+        report.finding(texts.previous_month_finding(*before, total));
     }
 
-    let attention = lines.iter().any(|l| l.status != LineStatus::Ok) || report.severity() >= Severity::Warning;
+    let attention =
+        lines.iter().any(|l| l.status != LineStatus::Ok) || report.severity() >= Severity::Warning;
     let notify = attention || request.first_run_of_month;
     let ce_requests = allowance.used();
     let title = texts.title(month, &lines, current.source_missing);
@@ -211,7 +233,10 @@ pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error
     report
         .extra("source", config.source.as_str())
         .extra("ce_requests", ce_requests)
-        .extra("forecast_total", forecast_total.map(|f| costs::cents(f).to_string()))
+        .extra(
+            "forecast_total",
+            forecast_total.map(|f| costs::cents(f).to_string()),
+        )
         .extra("estimated", current.estimated)
         .extra("previous_month", previous_json)
         .extra("notify", notify);
@@ -256,7 +281,12 @@ async fn month_costs(
 }
 
 /// A month's lines and breakdown as report JSON.
-fn month_json(month: BillingMonth, window: DateWindow, lines: &[LineReport], b: &Breakdown) -> Value {
+fn month_json(
+    month: BillingMonth,
+    window: DateWindow,
+    lines: &[LineReport],
+    b: &Breakdown,
+) -> Value {
     let other: Vec<Value> = b
         .other_services
         .iter()

@@ -143,7 +143,8 @@ impl FromStr for BillingMonth {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let expected = || format!("`{s}` is not a month like 2026-11 (YYYY-MM)");
         let (year, month) = s.split_once('-').ok_or_else(expected)?;
-        let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
         if !digits(year, 4) || !digits(month, 2) {
             return Err(expected());
         }
@@ -155,7 +156,8 @@ impl FromStr for BillingMonth {
 
 /// `date` + `days`, saturating at the calendar's end.
 pub fn add_days(date: NaiveDate, days: u64) -> NaiveDate {
-    date.checked_add_days(Days::new(days)).unwrap_or(NaiveDate::MAX)
+    date.checked_add_days(Days::new(days))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]
@@ -175,8 +177,14 @@ mod tests {
     #[test]
     fn the_billing_month_is_the_utc_month_even_when_japan_has_moved_on() {
         // 05:00 JST on 1 December is 20:00 UTC on 30 November: still November's bill.
-        assert_eq!(BillingMonth::of(at("2026-12-01T05:00:00+09:00")).to_string(), "2026-11");
-        assert_eq!(BillingMonth::of(at("2026-12-01T09:00:00+09:00")).to_string(), "2026-12");
+        assert_eq!(
+            BillingMonth::of(at("2026-12-01T05:00:00+09:00")).to_string(),
+            "2026-11"
+        );
+        assert_eq!(
+            BillingMonth::of(at("2026-12-01T09:00:00+09:00")).to_string(),
+            "2026-12"
+        );
     }
 
     #[test]
@@ -202,7 +210,10 @@ mod tests {
         assert!(first.is_empty());
         assert_eq!(first.start, day("2026-11-01"));
         let mid = november.settled_window(at("2026-11-16T00:00:00Z"));
-        assert_eq!((mid.start, mid.end, mid.days()), (day("2026-11-01"), day("2026-11-16"), 15));
+        assert_eq!(
+            (mid.start, mid.end, mid.days()),
+            (day("2026-11-01"), day("2026-11-16"), 15)
+        );
         // A past month is settled as a whole; End stays exclusive.
         let later = november.settled_window(at("2027-01-05T00:00:00Z"));
         assert_eq!(later, november.window());
@@ -223,8 +234,20 @@ mod tests {
 
     #[test]
     fn only_yyyy_mm_parses() {
-        assert_eq!("2026-11".parse::<BillingMonth>().unwrap().to_string(), "2026-11");
-        for bad in ["2026-13", "2026-00", "2026-1", "26-11", "2026/11", "2026-11-01", "", "２０２６-11"] {
+        assert_eq!(
+            "2026-11".parse::<BillingMonth>().unwrap().to_string(),
+            "2026-11"
+        );
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-11",
+            "2026/11",
+            "2026-11-01",
+            "",
+            "２０２６-11",
+        ] {
             assert!(bad.parse::<BillingMonth>().is_err(), "{bad}");
         }
     }

@@ -26,7 +26,10 @@ pub(crate) fn dollars(amount: Decimal) -> String {
 }
 
 fn percent(ratio: Decimal) -> String {
-    format!("{}%", (ratio * Decimal::ONE_HUNDRED).round_dp(1).normalize())
+    format!(
+        "{}%",
+        (ratio * Decimal::ONE_HUNDRED).round_dp(1).normalize()
+    )
 }
 
 impl Texts {
@@ -108,7 +111,11 @@ impl Texts {
         }
     }
 
-    pub(crate) fn forecast_finding(&self, forecast: &Forecast, total: Option<&LineReport>) -> Finding {
+    pub(crate) fn forecast_finding(
+        &self,
+        forecast: &Forecast,
+        total: Option<&LineReport>,
+    ) -> Finding {
         let (status, detail) = match (forecast, total.and_then(|t| t.forecast)) {
             (Forecast::Amount(_), Some(month_end)) => (
                 FindingStatus::Ok,
@@ -186,16 +193,28 @@ impl Texts {
         )
     }
 
-    pub(crate) fn previous_month_finding(&self, month: BillingMonth, total: &LineReport) -> Finding {
+    pub(crate) fn previous_month_finding(
+        &self,
+        month: BillingMonth,
+        total: &LineReport,
+    ) -> Finding {
         let over = total.status == LineStatus::Critical;
         Finding::new(
             "previous-month",
-            if over { FindingStatus::Warning } else { FindingStatus::Ok },
+            if over {
+                FindingStatus::Warning
+            } else {
+                FindingStatus::Ok
+            },
             self.ja_en(
                 format!(
                     "先月 {month} の確定値: 合計 {}{}",
                     self.amount_vs_budget(total),
-                    if over { " — 予算を超過しました" } else { "" }
+                    if over {
+                        " — 予算を超過しました"
+                    } else {
+                        ""
+                    }
                 ),
                 format!(
                     "last month {month}, final: total {}{}",
@@ -206,7 +225,12 @@ impl Texts {
         )
     }
 
-    pub(crate) fn title(&self, month: BillingMonth, lines: &[LineReport], source_missing: bool) -> String {
+    pub(crate) fn title(
+        &self,
+        month: BillingMonth,
+        lines: &[LineReport],
+        source_missing: bool,
+    ) -> String {
         let Some(total) = lines.iter().find(|l| l.line == BudgetLine::Total) else {
             return self.ja_en(
                 format!("予算 {month}: コストを取得できませんでした（請求メトリクスなし）"),
@@ -218,14 +242,21 @@ impl Texts {
             format!("Budget {month}: total {}", self.amount_vs_budget(total)),
         );
         let ids = |pick: &dyn Fn(&LineReport) -> bool| -> Vec<&str> {
-            lines.iter().filter(|l| pick(l)).map(|l| l.line.id()).collect()
+            lines
+                .iter()
+                .filter(|l| pick(l))
+                .map(|l| l.line.id())
+                .collect()
         };
         let over = ids(&|l| l.reason == StatusReason::OverBudget);
         let forecast = ids(&|l| l.reason == StatusReason::ForecastOverBudget);
         let near = ids(&|l| l.reason == StatusReason::NearBudget);
         let mut parts = Vec::new();
         if !over.is_empty() {
-            parts.push(self.ja_en(format!("超過 {}", over.join(",")), format!("over {}", over.join(","))));
+            parts.push(self.ja_en(
+                format!("超過 {}", over.join(",")),
+                format!("over {}", over.join(",")),
+            ));
         }
         if !forecast.is_empty() {
             parts.push(self.ja_en(
@@ -234,7 +265,10 @@ impl Texts {
             ));
         }
         if !near.is_empty() {
-            parts.push(self.ja_en(format!("80%超 {}", near.join(",")), format!("over 80% {}", near.join(","))));
+            parts.push(self.ja_en(
+                format!("80%超 {}", near.join(",")),
+                format!("over 80% {}", near.join(",")),
+            ));
         }
         if parts.is_empty() && !source_missing {
             parts.push(self.ja_en("すべて予算内".into(), "all within budget".into()));
@@ -254,7 +288,10 @@ impl Texts {
         estimated: bool,
     ) -> String {
         let mut out = Vec::new();
-        let last_day = crate::month::add_days(window.start, u64::try_from(window.days().max(1) - 1).unwrap_or(0));
+        let last_day = crate::month::add_days(
+            window.start,
+            u64::try_from(window.days().max(1) - 1).unwrap_or(0),
+        );
         let period = if window.is_empty() {
             self.ja_en(
                 format!("{month}（月初のため確定した日はまだありません）"),
@@ -264,14 +301,35 @@ impl Texts {
             format!("{} – {} UTC", window.start, last_day)
         };
         out.push(self.ja_en(
-            format!("{month} のコスト（{period}、出典: {source}{}）", if estimated { "、見積もりを含む" } else { "" }),
-            format!("{month} costs ({period}, source: {source}{})", if estimated { ", includes estimates" } else { "" }),
+            format!(
+                "{month} のコスト（{period}、出典: {source}{}）",
+                if estimated {
+                    "、見積もりを含む"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "{month} costs ({period}, source: {source}{})",
+                if estimated {
+                    ", includes estimates"
+                } else {
+                    ""
+                }
+            ),
         ));
         for l in lines {
             let forecast = l.forecast.map_or_else(String::new, |f| {
-                self.ja_en(format!("、予測 {}", dollars(f)), format!(", forecast {}", dollars(f)))
+                self.ja_en(
+                    format!("、予測 {}", dollars(f)),
+                    format!(", forecast {}", dollars(f)),
+                )
             });
-            out.push(format!("・{}: {}{forecast}", self.line_name(l.line), self.amount_vs_budget(l)));
+            out.push(format!(
+                "・{}: {}{forecast}",
+                self.line_name(l.line),
+                self.amount_vs_budget(l)
+            ));
         }
         if !breakdown.other_services.is_empty() {
             let services: Vec<String> = breakdown
@@ -279,7 +337,11 @@ impl Texts {
                 .iter()
                 .map(|(s, a)| format!("{s} {}", dollars(*a)))
                 .collect();
-            out.push(format!("{}: {}", self.lang.pick("その他の内訳", "Other, by service"), services.join(", ")));
+            out.push(format!(
+                "{}: {}",
+                self.lang.pick("その他の内訳", "Other, by service"),
+                services.join(", ")
+            ));
         }
         if source == CostSource::CostExplorer {
             out.push(self.ja_en(

@@ -17,7 +17,9 @@ pub use inbox::Inbox;
 pub use moto::Bed;
 pub use postgres::{Postgres, PostgresOptions};
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// A test-bed set-up step that failed.
 #[derive(Debug)]
@@ -57,4 +59,30 @@ fn free_port() -> Result<u16, BedError> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| BedError(format!("no free port: {e}")))
+}
+
+/// Captures the calling thread's log lines (a `#[tokio::test]` runs the
+/// handler on its thread), to scan them for what must never be logged.
+pub fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    #[derive(Clone)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let sink = Sink(buffer.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    (buffer, tracing::subscriber::set_default(subscriber))
 }

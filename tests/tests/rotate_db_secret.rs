@@ -4,13 +4,11 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use aws_sdk_secretsmanager::Client as SecretsManager;
 use aws_sdk_secretsmanager::types::RotationRulesType;
-use bed::{Bed, Inbox, Postgres, PostgresOptions};
+use bed::{Bed, Inbox, Postgres, PostgresOptions, capture_logs};
 use lambda_runtime::{Context, LambdaEvent};
 use rotate_db_secret::{RotationConfig, State, handle};
 use serde_json::{Value, json};
@@ -248,28 +246,6 @@ impl Rotation {
             .status
             .success()
     }
-}
-
-/// Captures this test's log lines (the handler runs on this thread).
-fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
-    #[derive(Clone)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let sink = Sink(buffer.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    (buffer, tracing::subscriber::set_default(subscriber))
 }
 
 #[tokio::test]

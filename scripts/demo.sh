@@ -85,6 +85,17 @@ invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "同じイ�
 invoke nightly-snapshot events/nightly-snapshot/dry-run.json "デプロイ前の手動実行（ドライラン）"
 invoke nightly-snapshot events/nightly-snapshot/invalid.json "不正な入力: InvalidInput で何も変更しない"
 
+"$py" tests/bed/seed_demo.py days-ahead 91 '{"dry_run": true}' >"$work/day91-dry.json"
+"$py" tests/bed/seed_demo.py days-ahead 0 '{"force_rotate": true}' >"$work/force.json"
+"$py" tests/bed/seed_demo.py days-ahead 8 >"$work/day8.json"
+invoke rotate-access-keys events/rotate-access-keys/scheduler-input.json "10:00 JST の定時実行（今日）: キーはまだ新しい"
+invoke rotate-access-keys "$work/day91-dry.json" "91 日後を想定したドライラン: ローテーションの計画だけを表示"
+invoke rotate-access-keys "$work/force.json" "手動で今すぐローテーション（force_rotate）: 新しいキーを Secrets Manager に保存"
+invoke rotate-access-keys "$work/force.json" "同じイベントの再試行: 2 つ目のキーは作らない"
+echo "デプロイパイプラインが新しいキー …$("$py" tests/bed/seed_demo.py use-deploy-key) に切り替えて 1 回デプロイ"
+invoke rotate-access-keys "$work/day8.json" "8 日後の定時実行: 新しいキーが使われたので旧キーを無効化（14 日後に削除）"
+invoke rotate-access-keys events/rotate-access-keys/invalid.json "不正な入力: InvalidInput で何も変更しない"
+
 "$py" tests/bed/seed_demo.py costs
 invoke budget-alert events/budget-alert/scheduler-input.json "月曜 09:00 JST の定時コスト確認（2026-11-16 時点、Cost Explorer）"
 invoke budget-alert events/budget-alert/first-run-of-month.json "月初の定時実行: 先月の確定値つき（リクエスト 3 回）"

@@ -84,6 +84,13 @@ def main():
         Tags=[{"Key": "note", "Value": "taken by hand"}],
     )
 
+    # The deploy user and its key (the pipeline's), plus a forgotten user.
+    iam = client("iam")
+    iam.create_user(UserName="github-actions-deploy")
+    iam.create_access_key(UserName="github-actions-deploy")
+    iam.create_user(UserName="legacy-batch")
+    iam.create_access_key(UserName="legacy-batch")
+
     sns, sqs = client("sns"), client("sqs")
     topic = sns.create_topic(Name=f"{SYSTEM}-ops")["TopicArn"]
     queue = sqs.create_queue(QueueName="ops-inbox")["QueueUrl"]
@@ -134,7 +141,27 @@ def costs():
         urllib.request.urlopen(request).read()
 
 
+def use_deploy_key():
+    """The deploy pipeline switches to the stored key: one request signed with it."""
+    stored = json.loads(client("secretsmanager").get_secret_value(
+        SecretId=f"{SYSTEM}/iam/github-actions-deploy", VersionStage="AWSCURRENT")["SecretString"])
+    boto3.client("iam", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=REGION,
+                 aws_access_key_id=stored["AccessKeyId"],
+                 aws_secret_access_key=stored["SecretAccessKey"]).get_user(UserName="github-actions-deploy")
+    print(stored["AccessKeyId"][-4:])
+
+
+def days_ahead(days, extra="{}"):
+    """An event `days` from now (the emulator stamps keys with the real clock),
+    as the scheduler sends it, or with `extra` fields as a manual run."""
+    import datetime
+    at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    extra = json.loads(extra)
+    print(json.dumps({**({"at": at} if extra else {"scheduled_time": at}), **extra}))
+
+
 if __name__ == "__main__":
     commands = {"db-secret": lambda: db_secret(sys.argv[2]), "begin-rotation": begin_rotation,
-                "current-password": current_password, "costs": costs}
+                "current-password": current_password, "costs": costs,
+                "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4])}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

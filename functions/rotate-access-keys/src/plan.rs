@@ -286,8 +286,11 @@ pub fn plan_user(
         }
         [previous, new, ..] => {
             let due = after(new.created, policy.deactivate);
-            // Both slots are taken; a rotation is due once the newer key is itself old.
-            let rotation_due = force || now >= after(new.created, policy.rotate);
+            // Both slots are taken; a rotation is due once the newer key is
+            // itself old. A key made within the hour is this forced run's own
+            // (a retried event), not a reason to ask for another.
+            let fresh = new.created >= now - TimeDelta::hours(1);
+            let rotation_due = (force && !fresh) || now >= after(new.created, policy.rotate);
             match (new.last_used, previous.last_used) {
                 (None, _) => {
                     if now >= due {
@@ -612,6 +615,17 @@ mod tests {
         assert!(p.warnings.contains(&Warning::RotationWaitsForDeactivation {
             previous: "AKIAA".into()
         }));
+    }
+
+    #[test]
+    fn a_retried_forced_rotation_finds_its_key_and_asks_for_nothing_more() {
+        let mut new = active("AKIANEW", 0, None);
+        new.created = now() + TimeDelta::seconds(3);
+        let keys = vec![active("AKIACUR", 30, Some(1)), new];
+        let p = plan_user(&user(keys, Some("AKIANEW")), now(), policy(), true);
+        assert!(p.actions.is_empty());
+        assert_eq!(p.warnings, []);
+        assert_eq!(p.next.map(|n| n.action), Some("deactivate"));
     }
 
     #[test]

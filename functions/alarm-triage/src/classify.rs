@@ -1,0 +1,349 @@
+//! The error-rate playbook's classifier: an error line → the runbook's class.
+//!
+//! An ordered, data-driven rule table: the first rule whose pattern matches
+//! decides. The defaults recognise what real stacks print — Node.js
+//! (node-postgres, Prisma, fetch/undici, axios, AWS SDK, Zod/Joi), Python
+//! (psycopg, SQLAlchemy, requests, httpx, pydantic), Rust (sqlx,
+//! tokio-postgres, reqwest) and Lambda's own `Task timed out` and
+//! `Runtime.*` lines. `TRIAGE_ERROR_RULES` (JSON `[{"class", "pattern"}]`)
+//! adds rules tried before the defaults. All patterns run as one
+//! `RegexSet`, so a line is scanned once whatever the number of rules.
+
+use std::fmt;
+use std::str::FromStr;
+
+use regex::{RegexSet, RegexSetBuilder};
+use serde::{Deserialize, Serialize};
+
+/// The runbook's error classes (report field `classes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// The database could not be reached or refused the connection.
+    DatabaseConnection,
+    /// A downstream HTTP/AWS API failed, timed out or throttled.
+    ExternalApi,
+    /// The request or data was invalid (4xx, schema validation, constraints).
+    Validation,
+    /// The function itself ran out of time (`Task timed out`).
+    Timeout,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorClass {
+    /// Every class, in report order.
+    pub const ALL: [ErrorClass; 5] = [
+        ErrorClass::DatabaseConnection,
+        ErrorClass::ExternalApi,
+        ErrorClass::Validation,
+        ErrorClass::Timeout,
+        ErrorClass::Other,
+    ];
+
+    /// The stable id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::DatabaseConnection => "database_connection",
+            ErrorClass::ExternalApi => "external_api",
+            ErrorClass::Validation => "validation",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ErrorClass {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown error class `{s}` (expected database_connection, external_api, validation, timeout or other)"))
+    }
+}
+
+/// One rule: lines matching `pattern` (a case-insensitive regular expression) are `class`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Rule {
+    /// The class a match means.
+    pub class: ErrorClass,
+    /// Regular expression (Rust `regex` syntax), matched case-insensitively anywhere in the line.
+    pub pattern: String,
+}
+
+/// The default rules, in order. Order matters where messages overlap: the
+/// function's own timeout first; a refused connection to a database port
+/// before a refused connection in general; validation before the generic
+/// HTTP failures.
+pub const DEFAULT_RULES: &[(ErrorClass, &str)] = &[
+    // Lambda itself.
+    (ErrorClass::Timeout, r"Task timed out after [0-9.]+ seconds"),
+    (
+        ErrorClass::Timeout,
+        r#"Status: timeout\b|"status":\s*"timeout""#,
+    ),
+    // PostgreSQL / drivers / ORMs: the connection, not the query.
+    (
+        ErrorClass::DatabaseConnection,
+        r"\bP10(00|01|02|08|10|11|17)\b",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"\bP2024\b|Timed out fetching a new connection from the connection pool",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"Can't reach database server|Server has closed the connection",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"(ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND|EAI_AGAIN)[^\n]*(:5432\b|:3306\b|\.rds\.amazonaws\.com)",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"password authentication failed for user|no pg_hba\.conf entry|role .* is not permitted to log in",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"too many clients already|remaining connection slots are reserved|too many connections for role",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"Connection terminated unexpectedly|Connection terminated due to connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"terminating connection due to (administrator command|idle-session timeout)|the database system is (starting up|shutting down|in recovery mode)",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"could not connect to server|connection to server at .* failed|server closed the connection unexpectedly",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"psycopg2?\.(errors\.)?OperationalError|sqlalchemy\.exc\.(OperationalError|DisconnectionError|InterfaceError)|QueuePool limit of size \d+ overflow \d+ reached",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"pool timed out while waiting for an open connection|PoolTimedOut|error communicating with database|error connecting to server|error connecting to database",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"Sequelize(Connection|ConnectionRefused|ConnectionTimedOut|HostNotFound|HostNotReachable|AccessDenied)Error|KnexTimeoutError|Knex: Timeout acquiring a connection",
+    ),
+    (
+        ErrorClass::DatabaseConnection,
+        r"SSL SYSCALL error|SSL connection has been closed unexpectedly",
+    ),
+    // Bad input and data the database refused.
+    (
+        ErrorClass::Validation,
+        r"\bZodError\b|ValidationError\b|validation errors? for \w+|\bP20(00|02|03|05|06|07|11|12|13)\b",
+    ),
+    (
+        ErrorClass::Validation,
+        r"Unique constraint failed on the|Foreign key constraint failed on the field|Null constraint violation on the|notNull Violation",
+    ),
+    (
+        ErrorClass::Validation,
+        r#""code":\s*"(invalid_type|invalid_string|too_small|too_big|invalid_enum_value|unrecognized_keys)""#,
+    ),
+    (
+        ErrorClass::Validation,
+        r"violates (not-null|check|unique|foreign key|exclusion) constraint|invalid input syntax for type|value too long for type",
+    ),
+    (
+        ErrorClass::Validation,
+        r#"\b400 Bad Request\b|\bstatus(Code)?"?\s*[=:]\s*4(00|22)\b|\bBadRequest(Exception|Error)\b|\bUnprocessableEntity\b|Unexpected token .* in JSON|Unexpected end of JSON input|is not valid JSON|request aborted"#,
+    ),
+    // Downstream services.
+    (
+        ErrorClass::ExternalApi,
+        r"\bAxiosError\b|Request failed with status code \d{3}|timeout of \d+ms exceeded",
+    ),
+    (
+        ErrorClass::ExternalApi,
+        r"\bFetchError\b|\bfetch failed\b|\bUND_ERR_\w+|ConnectTimeoutError|\bsocket hang up\b",
+    ),
+    (
+        ErrorClass::ExternalApi,
+        r"\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE)\b",
+    ),
+    (
+        ErrorClass::ExternalApi,
+        r"ThrottlingException|TooManyRequestsException|ProvisionedThroughputExceededException|RequestLimitExceeded|SlowDown: Please reduce your request rate|Rate exceeded|ServiceUnavailable(Exception)?\b",
+    ),
+    (
+        ErrorClass::ExternalApi,
+        r"requests\.exceptions\.\w+|HTTPSConnectionPool|Max retries exceeded with url|urllib3\.exceptions\.\w+",
+    ),
+    (
+        ErrorClass::ExternalApi,
+        r"httpx\.(ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|PoolTimeout|RemoteProtocolError|HTTPStatusError)|aiohttp\.client_exceptions\.\w+",
+    ),
+    (
+        ErrorClass::ExternalApi,
+        r"error sending request for url|HTTP status (server|client) error \((5\d\d|429)|\bhyper(_util)?::Error\b|reqwest::Error",
+    ),
+    (
+        ErrorClass::ExternalApi,
+        r"\b(502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out|429 Too Many Requests)\b|Service Unavailable for url",
+    ),
+];
+
+/// Compiled rules.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    set: RegexSet,
+    classes: Vec<ErrorClass>,
+}
+
+impl Classifier {
+    /// The default rules.
+    pub fn defaults() -> Self {
+        // The defaults are tested to compile; an empty set can't fail.
+        Self::with_extra(&[]).unwrap_or_else(|_| Classifier {
+            set: RegexSet::empty(),
+            classes: Vec::new(),
+        })
+    }
+
+    /// `extra` rules first, then the defaults. A pattern that does not
+    /// compile is an error naming it.
+    pub fn with_extra(extra: &[Rule]) -> Result<Self, String> {
+        let rules: Vec<(ErrorClass, &str)> = extra
+            .iter()
+            .map(|r| (r.class, r.pattern.as_str()))
+            .chain(DEFAULT_RULES.iter().copied())
+            .collect();
+        for (_, pattern) in &rules {
+            regex::Regex::new(pattern).map_err(|e| format!("pattern `{pattern}`: {e}"))?;
+        }
+        let set = RegexSetBuilder::new(rules.iter().map(|(_, p)| *p))
+            .case_insensitive(true)
+            .size_limit(32 << 20)
+            .build()
+            .map_err(|e| format!("rules: {e}"))?;
+        Ok(Classifier {
+            set,
+            classes: rules.iter().map(|(c, _)| *c).collect(),
+        })
+    }
+
+    /// Reads `TRIAGE_ERROR_RULES`-style JSON (`[{"class", "pattern"}]`) over the defaults.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        let extra: Vec<Rule> = serde_json::from_str(json).map_err(|e| {
+            format!("expected JSON like [{{\"class\": \"external_api\", \"pattern\": \"PaymentGatewayError\"}}]: {e}")
+        })?;
+        Self::with_extra(&extra)
+    }
+
+    /// The class of `line`: the first matching rule's, else `other`.
+    pub fn classify(&self, line: &str) -> ErrorClass {
+        self.set
+            .matches(line)
+            .iter()
+            .next()
+            .and_then(|i| self.classes.get(i).copied())
+            .unwrap_or(ErrorClass::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// `class <TAB> source <TAB> line`: real messages, each from the named
+    /// library's documentation or source.
+    const CORPUS: &str = include_str!("../corpus/error-lines.tsv");
+
+    fn corpus() -> Vec<(ErrorClass, &'static str, &'static str)> {
+        CORPUS
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let mut parts = l.splitn(3, '\t');
+                let class = parts.next().unwrap().parse().unwrap();
+                let source = parts.next().unwrap();
+                let line = parts.next().unwrap_or_else(|| panic!("no line in {l:?}"));
+                (class, source, line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_defaults_classify_every_corpus_line_as_expected() {
+        let classifier = Classifier::defaults();
+        let corpus = corpus();
+        assert!(corpus.len() >= 100, "the corpus has {} lines", corpus.len());
+        let wrong: Vec<String> = corpus
+            .iter()
+            .filter(|(class, _, line)| classifier.classify(line) != *class)
+            .map(|(class, source, line)| {
+                format!(
+                    "{source}: expected {class}, got {}: {line}",
+                    classifier.classify(line)
+                )
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{} misclassified:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+        // Every class and every stack is represented.
+        let per_class: BTreeMap<ErrorClass, usize> =
+            corpus.iter().fold(BTreeMap::new(), |mut m, (c, _, _)| {
+                *m.entry(*c).or_default() += 1;
+                m
+            });
+        assert_eq!(per_class.len(), ErrorClass::ALL.len(), "{per_class:?}");
+    }
+
+    #[test]
+    fn extra_rules_come_first_and_bad_ones_name_their_pattern() {
+        let classifier = Classifier::from_json(r#"[{"class": "external_api", "pattern": "PaymentGateway\\w*Error"}, {"class": "other", "pattern": "ECONNREFUSED 10\\.9\\."}]"#).unwrap();
+        assert_eq!(
+            classifier.classify("PaymentGatewayTimeoutError: upstream"),
+            ErrorClass::ExternalApi
+        );
+        assert_eq!(
+            classifier.classify("Error: connect ECONNREFUSED 10.9.0.1:443"),
+            ErrorClass::Other
+        );
+        assert_eq!(
+            classifier.classify("Error: connect ECONNREFUSED 10.0.0.1:443"),
+            ErrorClass::ExternalApi
+        );
+        let err =
+            Classifier::from_json(r#"[{"class": "timeout", "pattern": "(unclosed"}]"#).unwrap_err();
+        assert!(err.contains("(unclosed"), "{err}");
+        assert!(Classifier::from_json(r#"[{"class": "slow", "pattern": "x"}]"#).is_err());
+        assert!(Classifier::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn matching_ignores_case_and_unknown_lines_are_other() {
+        let classifier = Classifier::defaults();
+        assert_eq!(
+            classifier.classify("task timed out after 3.00 seconds"),
+            ErrorClass::Timeout
+        );
+        assert_eq!(
+            classifier.classify("ERROR something odd happened"),
+            ErrorClass::Other
+        );
+        assert_eq!(classifier.classify(""), ErrorClass::Other);
+    }
+}

@@ -6,4 +6,5 @@
 //! follow.
 
 pub mod classify;
+pub mod errors;
 pub mod event;

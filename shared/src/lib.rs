@@ -10,6 +10,8 @@ pub mod error;
 pub mod event;
 pub mod lang;
 pub mod notify;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod render;
 pub mod report;
 pub mod runbook;

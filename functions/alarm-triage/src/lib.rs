@@ -1,10 +1,570 @@
-//! alarm-triage — the runbook's アラート対応, automated (in progress, issue #5).
+//! alarm-triage — the runbook's アラート対応, automated.
 //!
-//! This crate so far holds the pieces the handler is built from: the alarm
-//! event model (three delivery shapes) and the error-line classifier of the
-//! error-rate playbook. The playbooks, the handler and the template wiring
-//! follow.
+//! Takes an alarm state change in any of its three shapes, picks the
+//! runbook's playbook (error rate, latency, database connection; recovered;
+//! insufficient data; anything else), gathers the evidence — each source
+//! bounded in time, a failing source a `skipped` finding — and reports what
+//! is wrong, the evidence and the remedy, notified at once.
 
 pub mod classify;
+pub mod config;
+pub mod database;
 pub mod errors;
 pub mod event;
+pub mod latency;
+pub mod logs;
+pub mod metrics;
+pub mod playbook;
+mod text;
+pub mod xray;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use shared::postgres::Connector;
+use shared::report::one_line;
+use shared::{Action, ActionResult, Error, Finding, Notifier, Report, ReportBuilder};
+
+pub use crate::config::TriageConfig;
+use crate::database::{Cause, Probe};
+use crate::event::{AlarmEvent, MetricRef, parse_alarm_event};
+use crate::latency::{Bottleneck, split_trace, sum_splits};
+use crate::playbook::{Playbook, choose_playbook};
+use crate::text::Texts;
+
+/// The function (binary) name, as in reports and notifications.
+pub const FUNCTION: &str = "alarm-triage";
+
+/// What the handler needs, built once per process.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings.
+    pub config: TriageConfig,
+    /// CloudWatch Logs (the API's log group).
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// CloudWatch metrics.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// X-Ray.
+    pub xray: aws_sdk_xray::Client,
+    /// RDS.
+    pub rds: aws_sdk_rds::Client,
+    /// Secrets Manager (the DB secret, for the login probe).
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// The login probe's connector (verified TLS, ≤ 5 s).
+    pub connector: Connector,
+    /// Where reports go.
+    pub notifier: Notifier,
+}
+
+impl State {
+    /// Builds the state from settings and an SDK configuration.
+    pub fn new(config: TriageConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
+        let topic = config.common.require_topic()?.clone();
+        let notifier = Notifier::new(
+            aws_sdk_sns::Client::new(sdk),
+            topic,
+            config.common.lang,
+            config.common.timezone,
+        );
+        let connector = Connector::new(
+            config.ca_bundle.as_deref(),
+            config.connect_timeout,
+            "goal-mandala-ops/alarm-triage",
+        )?;
+        Ok(State {
+            logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
+            xray: aws_sdk_xray::Client::new(sdk),
+            rds: aws_sdk_rds::Client::new(sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            connector,
+            notifier,
+            config,
+        })
+    }
+}
+
+/// The Lambda handler: one triage per alarm event, always notified.
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, Error> {
+    let payload = event.payload;
+    let dry_run = payload
+        .get("dry_run")
+        .map(|v| {
+            v.as_bool()
+                .ok_or_else(|| Error::InvalidInput("`dry_run`: expected a boolean".into()))
+        })
+        .transpose()?
+        .unwrap_or(state.config.common.dry_run);
+    let alarm = parse_alarm_event(payload)?;
+    tracing::info!(alarm = %alarm.name, state = alarm.state.as_str(), delivery = ?alarm.delivery, "triage started");
+    let report = match run(state, &alarm, dry_run).await {
+        Ok(report) => report,
+        Err(err) => {
+            tracing::error!(error = %err, error_type = %err.error_type(), "triage failed");
+            state
+                .notifier
+                .publish_failure(FUNCTION, alarm.changed_at, dry_run, &err)
+                .await;
+            return Err(err);
+        }
+    };
+    tracing::info!(severity = report.severity.as_str(), title = %report.title, "triage finished");
+    // The alarm already paged someone through its own actions; a lost report
+    // must not make Lambda re-run the triage (and its remediation).
+    state.notifier.publish_or_log(&report).await;
+    Ok(report)
+}
+
+/// What a playbook found.
+#[derive(Debug, Default)]
+struct Outcome {
+    findings: Vec<Finding>,
+    actions: Vec<Action>,
+    next_steps: Vec<String>,
+    headline: String,
+    classes: Option<BTreeMap<&'static str, usize>>,
+    bottleneck: Option<Bottleneck>,
+    cause: Option<Cause>,
+    log_group: bool,
+}
+
+/// Runs `source` within `limit`; a failure or a timeout is the reason it was skipped.
+async fn bounded<T>(
+    limit: Duration,
+    source: impl Future<Output = Result<T, Error>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(limit, source).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(one_line(&err.to_string(), 300)),
+        Err(_) => Err(format!("no answer within {} s", limit.as_secs())),
+    }
+}
+
+/// One triage: the playbook's evidence, then the report.
+pub async fn run(state: &State, alarm: &AlarmEvent, dry_run: bool) -> Result<Report, Error> {
+    let config = &state.config;
+    let texts = Texts::new(config.common.lang, config.common.timezone);
+    let playbook = choose_playbook(alarm, &config.common.system_name);
+    let outcome = match playbook {
+        Playbook::ErrorRate => error_rate(state, &texts, alarm).await,
+        Playbook::Latency => latency(state, &texts, alarm).await,
+        Playbook::DatabaseConnection => database(state, &texts, alarm, dry_run).await,
+        Playbook::Recovered => recovered(&texts, alarm),
+        Playbook::InsufficientData => insufficient_data(state, &texts, alarm).await,
+        Playbook::Generic => generic(state, &texts, alarm).await,
+    };
+
+    let mut report = ReportBuilder::new(FUNCTION, alarm.changed_at, dry_run);
+    report.finding(texts.alarm_finding(alarm));
+    for finding in outcome.findings {
+        report.finding(finding);
+    }
+    for action in outcome.actions {
+        report.action(action);
+    }
+    for step in outcome.next_steps {
+        report.next_step(step);
+    }
+    let region = alarm
+        .region
+        .clone()
+        .unwrap_or_else(|| "ap-northeast-1".to_owned());
+    let log_group = outcome
+        .log_group
+        .then_some(config.common.api_log_group.as_str());
+    report.next_step(texts.links(&region, &alarm.name, log_group));
+    let short = alarm
+        .name
+        .strip_prefix(&config.common.system_name)
+        .and_then(|r| r.strip_prefix('-'))
+        .unwrap_or(&alarm.name);
+    let title = format!("[{}] {short}: {}", alarm.state.as_str(), outcome.headline);
+    let summary = format!(
+        "{}\n{}",
+        texts.alarm_finding(alarm).detail,
+        outcome.headline
+    );
+    report
+        .extra("alarm", &alarm.name)
+        .extra("state", alarm.state.as_str())
+        .extra("playbook", playbook.id())
+        .extra("classes", outcome.classes)
+        .extra("bottleneck", outcome.bottleneck.map(Bottleneck::as_str))
+        .extra("cause", outcome.cause.map(Cause::as_str))
+        .extra("region", &region)
+        .extra("state_changed_at", alarm.changed_at.to_rfc3339());
+    Ok(report.build(&title, summary))
+}
+
+fn window(alarm: &AlarmEvent, lookback: Duration) -> (DateTime<Utc>, DateTime<Utc>) {
+    let lookback = TimeDelta::from_std(lookback).unwrap_or(TimeDelta::minutes(15));
+    (alarm.changed_at - lookback, alarm.changed_at)
+}
+
+fn minutes(d: Duration) -> i64 {
+    i64::try_from(d.as_secs() / 60).unwrap_or(i64::MAX)
+}
+
+async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+    let config = &state.config;
+    let group = &config.common.api_log_group;
+    let (start, end) = window(alarm, config.lookback);
+    let mut outcome = Outcome {
+        log_group: true,
+        ..Outcome::default()
+    };
+    let read = bounded(
+        config.gather_timeout,
+        logs::error_lines(&state.logs, group, start, end, config.max_events),
+    )
+    .await;
+    let lines = match read {
+        Ok(lines) => lines,
+        Err(why) => {
+            outcome.findings.push(texts.skipped("errors", group, &why));
+            outcome.headline = texts.headline_errors(None, 0);
+            return outcome;
+        }
+    };
+    let summaries = errors::summarize(lines.lines.iter().map(String::as_str), &config.classifier);
+    let total: usize = summaries.iter().map(|s| s.count).sum();
+    if lines.truncated {
+        outcome.findings.push(texts.truncated(lines.scanned));
+    }
+    if summaries.is_empty() {
+        outcome
+            .findings
+            .push(texts.no_error_lines(group, minutes(config.lookback)));
+    }
+    for summary in &summaries {
+        outcome.findings.push(texts.class_finding(summary, total));
+        outcome.next_steps.push(texts.remedy(summary.class));
+    }
+    outcome.headline = texts.headline_errors(summaries.first(), total);
+    outcome.classes = Some(
+        summaries
+            .iter()
+            .map(|s| (s.class.as_str(), s.count))
+            .collect(),
+    );
+    outcome
+}
+
+async fn latency(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+    let config = &state.config;
+    let runbook = &config.common.runbook;
+    let (start, end) = window(alarm, config.lookback);
+    let mut outcome = Outcome::default();
+
+    // X-Ray: the window, widened to three times the lookback if it is empty.
+    let mut traces = bounded(
+        config.gather_timeout,
+        xray::slowest_traces(&state.xray, start, end),
+    )
+    .await;
+    let mut looked = minutes(config.lookback);
+    if matches!(&traces, Ok(t) if t.is_empty()) {
+        let wider = end - TimeDelta::minutes(looked * 3);
+        looked *= 3;
+        traces = bounded(
+            config.gather_timeout,
+            xray::slowest_traces(&state.xray, wider, end),
+        )
+        .await;
+    }
+    match &traces {
+        Ok(traces) if !traces.is_empty() => {
+            let splits: Vec<_> = traces
+                .iter()
+                .map(|t| split_trace(t.documents.iter().map(String::as_str)))
+                .collect();
+            let split = sum_splits(&splits);
+            let slowest = traces.iter().map(|t| t.response_time).fold(0.0, f64::max);
+            outcome
+                .findings
+                .push(texts.split_finding(&split, traces.len(), slowest));
+            outcome.bottleneck = split.bottleneck();
+        }
+        Ok(_) => outcome.findings.push(texts.no_traces(looked)),
+        Err(why) => outcome
+            .findings
+            .push(texts.skipped("xray-time-split", "X-Ray", why)),
+    }
+
+    // API Gateway and Lambda metrics for the same window.
+    let api = |name: &str| MetricRef {
+        namespace: "AWS/ApiGateway".into(),
+        name: name.into(),
+        dimensions: vec![("ApiName".into(), config.common.api_gateway_name.clone())],
+        stat: Some("Average".into()),
+        period: Some(60),
+    };
+    let mean = |points: &[metrics::Point]| {
+        (!points.is_empty())
+            .then(|| points.iter().map(|p| p.value).sum::<f64>() / points.len() as f64)
+    };
+    let gateway = bounded(config.gather_timeout, async {
+        let latency = metrics::values(&state.cloudwatch, &api("Latency"), start, end).await?;
+        let integration =
+            metrics::values(&state.cloudwatch, &api("IntegrationLatency"), start, end).await?;
+        Ok((mean(&latency), mean(&integration)))
+    })
+    .await;
+    let limit_ms = runbook.api_latency_p95_max.as_secs_f64() * 1000.0;
+    match gateway {
+        Ok((latency, integration)) => {
+            outcome
+                .findings
+                .push(texts.api_latency(latency, integration, limit_ms))
+        }
+        Err(why) => {
+            outcome
+                .findings
+                .push(texts.skipped("apigw-latency", "API Gateway metrics", &why))
+        }
+    }
+    let duration_metric = MetricRef {
+        namespace: "AWS/Lambda".into(),
+        name: "Duration".into(),
+        dimensions: vec![(
+            "FunctionName".into(),
+            config.common.api_function_name.clone(),
+        )],
+        stat: Some("Average".into()),
+        period: Some(60),
+    };
+    let duration_limit = runbook.lambda_duration_avg_max.as_secs_f64() * 1000.0;
+    match bounded(
+        config.gather_timeout,
+        metrics::values(&state.cloudwatch, &duration_metric, start, end),
+    )
+    .await
+    {
+        Ok(points) => {
+            let avg = mean(&points);
+            outcome
+                .findings
+                .push(texts.lambda_duration(avg, duration_limit));
+            // Without traces, a slow function is still a finding of where the time goes.
+            if outcome.bottleneck.is_none() && avg.is_some_and(|d| d > duration_limit) {
+                outcome.bottleneck = Some(Bottleneck::Lambda);
+            }
+        }
+        Err(why) => {
+            outcome
+                .findings
+                .push(texts.skipped("lambda-duration", "Lambda Duration", &why))
+        }
+    }
+    if let Some(b) = outcome.bottleneck {
+        outcome.next_steps.push(texts.bottleneck_remedy(b));
+    }
+    outcome.headline = texts.headline_latency(outcome.bottleneck);
+    outcome
+}
+
+async fn database(state: &State, texts: &Texts, alarm: &AlarmEvent, dry_run: bool) -> Outcome {
+    let config = &state.config;
+    let runbook = &config.common.runbook;
+    let cluster_id = &config.common.db_cluster_id;
+    let (start, end) = window(alarm, config.lookback);
+    let mut outcome = Outcome::default();
+
+    let cluster = bounded(
+        config.gather_timeout,
+        database::describe_cluster(&state.rds, cluster_id),
+    )
+    .await;
+    let status = match &cluster {
+        Ok(facts) => {
+            outcome
+                .findings
+                .push(texts.cluster_finding(cluster_id, facts.as_ref()));
+            facts.as_ref().map(|f| f.status.clone())
+        }
+        Err(why) => {
+            outcome
+                .findings
+                .push(texts.skipped("cluster-status", "RDS", why));
+            None
+        }
+    };
+    let max_acu = cluster
+        .as_ref()
+        .ok()
+        .and_then(|f| f.as_ref())
+        .and_then(|f| f.max_acu)
+        .unwrap_or(runbook.db_max_capacity.value());
+
+    let rds_metric = |name: &str| MetricRef {
+        namespace: "AWS/RDS".into(),
+        name: name.into(),
+        dimensions: vec![("DBClusterIdentifier".into(), cluster_id.clone())],
+        stat: Some("Maximum".into()),
+        period: Some(60),
+    };
+    for (check, name, label, limit, unit) in [
+        (
+            "db-connections",
+            "DatabaseConnections",
+            "DatabaseConnections",
+            f64::from(runbook.db_connections_max),
+            "",
+        ),
+        (
+            "db-cpu",
+            "CPUUtilization",
+            "CPUUtilization",
+            runbook.db_cpu_max.value(),
+            " %",
+        ),
+        (
+            "db-capacity",
+            "ServerlessDatabaseCapacity",
+            "ServerlessDatabaseCapacity",
+            max_acu,
+            " ACU",
+        ),
+    ] {
+        match bounded(
+            config.gather_timeout,
+            metrics::values(&state.cloudwatch, &rds_metric(name), start, end),
+        )
+        .await
+        {
+            Ok(points) => {
+                let max = points.iter().map(|p| p.value).reduce(f64::max);
+                outcome
+                    .findings
+                    .push(texts.db_metric(check, label, max, limit, unit));
+            }
+            Err(why) => outcome.findings.push(texts.skipped(check, label, &why)),
+        }
+    }
+
+    let probe = match status.as_deref() {
+        Some(s) if database::is_not_running(s) => Probe::NotTried(format!("cluster is {s}")),
+        _ => match bounded(
+            config.gather_timeout,
+            database::current_secret(&state.secrets, &config.common.db_secret_id),
+        )
+        .await
+        {
+            Ok(secret) => database::probe_login(&state.connector, &secret).await,
+            Err(why) => Probe::NotTried(format!("DB secret unreadable: {why}")),
+        },
+    };
+    let cause = database::evaluate_cause(status.as_deref(), &probe);
+    outcome.findings.push(texts.probe_finding(&probe, cause));
+
+    let mut remediated = false;
+    if cause == Cause::ClusterStopped {
+        let action = |result, detail: String| {
+            Action::new("start-cluster", cluster_id.clone(), result, detail)
+        };
+        let act = if !config.auto_remediate {
+            action(ActionResult::Skipped, texts_recommend(texts))
+        } else if dry_run {
+            action(ActionResult::Planned, "StartDBCluster".into())
+        } else {
+            match database::start_cluster(&state.rds, cluster_id).await {
+                Ok(()) => {
+                    remediated = true;
+                    action(ActionResult::Done, "StartDBCluster".into())
+                }
+                Err(err) => action(ActionResult::Failed, err.to_string()),
+            }
+        };
+        outcome.actions.push(act);
+    }
+    outcome
+        .next_steps
+        .push(texts.cause_remedy(cause, remediated));
+    outcome.headline = texts.headline_cause(cause);
+    outcome.cause = Some(cause);
+    outcome
+}
+
+fn texts_recommend(texts: &Texts) -> String {
+    texts.cause_remedy(Cause::ClusterStopped, false)
+}
+
+fn recovered(texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+    Outcome {
+        findings: vec![texts.recovered(alarm)],
+        next_steps: vec![texts.recovered_step()],
+        headline: texts.headline_recovered(alarm),
+        ..Outcome::default()
+    }
+}
+
+async fn insufficient_data(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+    let config = &state.config;
+    let (start, end) = window(alarm, config.lookback);
+    let mut outcome = Outcome::default();
+    let has_data = match &alarm.metric {
+        None => {
+            outcome.findings.push(texts.skipped(
+                "metric-datapoints",
+                &alarm.name,
+                "the alarm has no single metric",
+            ));
+            None
+        }
+        Some(metric) => match bounded(
+            config.gather_timeout,
+            metrics::values(&state.cloudwatch, metric, start, end),
+        )
+        .await
+        {
+            Ok(points) => {
+                outcome.findings.push(texts.datapoints(
+                    &metric.name,
+                    &metric.namespace,
+                    &points,
+                    minutes(config.lookback),
+                ));
+                Some(!points.is_empty())
+            }
+            Err(why) => {
+                outcome
+                    .findings
+                    .push(texts.skipped("metric-datapoints", &metric.name, &why));
+                None
+            }
+        },
+    };
+    outcome.next_steps.push(texts.insufficient_step(has_data));
+    outcome.headline = texts.headline_insufficient(has_data);
+    outcome
+}
+
+async fn generic(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+    let config = &state.config;
+    let (start, end) = window(alarm, config.lookback);
+    let mut outcome = Outcome::default();
+    if let Some(metric) = &alarm.metric {
+        match bounded(
+            config.gather_timeout,
+            metrics::values(&state.cloudwatch, metric, start, end),
+        )
+        .await
+        {
+            Ok(points) => {
+                outcome
+                    .findings
+                    .push(texts.recent_values(&metric.name, &points, alarm.threshold))
+            }
+            Err(why) => outcome
+                .findings
+                .push(texts.skipped("metric-values", &metric.name, &why)),
+        }
+    }
+    outcome.next_steps.push(texts.generic_step());
+    outcome.headline = texts.headline_generic(alarm.metric.as_ref().map(|m| m.name.as_str()));
+    outcome
+}

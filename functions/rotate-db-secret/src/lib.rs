@@ -10,7 +10,10 @@
 pub mod config;
 pub mod db;
 pub mod scram;
-pub mod secret;
+/// The DB secret's shapes (shared with alarm-triage's login probe).
+pub mod secret {
+    pub use shared::postgres::{DEFAULT_DATABASE, DEFAULT_PORT, DbSecret, Tls};
+}
 pub mod secrets;
 pub mod step;
 mod text;
@@ -48,7 +51,11 @@ impl State {
         let topic = config.common.require_topic()?.clone();
         Ok(State {
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
-            connector: Connector::new(&config)?,
+            connector: Connector::new(
+                config.ca_bundle.as_deref(),
+                config.connect_timeout,
+                "goal-mandala-ops/rotate-db-secret",
+            )?,
             notifier: Notifier::new(
                 aws_sdk_sns::Client::new(sdk),
                 topic,

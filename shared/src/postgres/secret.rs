@@ -3,8 +3,8 @@
 
 use std::fmt;
 
+use crate::{ConfigError, Error};
 use serde_json::{Map, Value};
-use shared::{ConfigError, Error};
 
 /// Port PostgreSQL listens on when the secret doesn't say.
 pub const DEFAULT_PORT: u16 = 5432;
@@ -223,7 +223,7 @@ mod tests {
         ] {
             let err = DbSecret::parse(&bad).unwrap_err();
             assert!(!err.to_string().contains("old-Pass-1"), "{err}");
-            assert_eq!(err.error_type(), shared::ErrorType::Config);
+            assert_eq!(err.error_type(), crate::ErrorType::Config);
         }
     }
 

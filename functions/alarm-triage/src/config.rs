@@ -1,0 +1,117 @@
+//! alarm-triage's settings: the shared ones plus the triage's own.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use shared::{Config, ConfigError, Env};
+
+use crate::classify::Classifier;
+
+/// Settings of a triage, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct TriageConfig {
+    /// The settings every function shares.
+    pub common: Config,
+    /// `TRIAGE_LOOKBACK_MINUTES` (15): the window before the state change that is examined.
+    pub lookback: Duration,
+    /// `TRIAGE_MAX_EVENTS` (10,000): most log events read per triage.
+    pub max_events: usize,
+    /// `TRIAGE_GATHER_SECONDS` (20): time allowed to each evidence source.
+    pub gather_timeout: Duration,
+    /// `TRIAGE_AUTO_REMEDIATE` (false): e.g. start a stopped cluster; otherwise recommend.
+    pub auto_remediate: bool,
+    /// Error classes: `TRIAGE_ERROR_RULES` (JSON) tried before the defaults.
+    pub classifier: Classifier,
+    /// `DB_CA_BUNDLE`: PEM the DB certificate must chain to (else the system roots).
+    pub ca_bundle: Option<PathBuf>,
+    /// `DB_CONNECT_TIMEOUT_SECONDS` (5, at most 5): the login probe's limit.
+    pub connect_timeout: Duration,
+}
+
+impl TriageConfig {
+    /// Reads the settings from `env`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let common = Config::from_env(env)?;
+        common.require_topic()?;
+        let minutes: u64 = env.parse_or("TRIAGE_LOOKBACK_MINUTES", 15)?;
+        if !(1..=1440).contains(&minutes) {
+            return Err(ConfigError::new(
+                "TRIAGE_LOOKBACK_MINUTES",
+                "expected 1–1440 minutes",
+            ));
+        }
+        let max_events: usize = env.parse_or("TRIAGE_MAX_EVENTS", 10_000)?;
+        if !(1..=1_000_000).contains(&max_events) {
+            return Err(ConfigError::new("TRIAGE_MAX_EVENTS", "expected 1–1000000"));
+        }
+        let gather: u64 = env.parse_or("TRIAGE_GATHER_SECONDS", 20)?;
+        if !(1..=600).contains(&gather) {
+            return Err(ConfigError::new(
+                "TRIAGE_GATHER_SECONDS",
+                "expected 1–600 seconds",
+            ));
+        }
+        let classifier = match env.get("TRIAGE_ERROR_RULES") {
+            Some(json) => Classifier::from_json(json)
+                .map_err(|e| ConfigError::new("TRIAGE_ERROR_RULES", e))?,
+            None => Classifier::defaults(),
+        };
+        let connect: u64 = env.parse_or("DB_CONNECT_TIMEOUT_SECONDS", 5)?;
+        if !(1..=5).contains(&connect) {
+            return Err(ConfigError::new(
+                "DB_CONNECT_TIMEOUT_SECONDS",
+                "expected 1–5 seconds",
+            ));
+        }
+        let ca_bundle = env.get("DB_CA_BUNDLE").map(PathBuf::from);
+        Ok(TriageConfig {
+            ca_bundle,
+            connect_timeout: Duration::from_secs(connect),
+            lookback: Duration::from_secs(minutes * 60),
+            max_events,
+            gather_timeout: Duration::from_secs(gather),
+            auto_remediate: env.flag("TRIAGE_AUTO_REMEDIATE", false)?,
+            classifier,
+            common,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOPIC: (&str, &str) = (
+        "NOTIFY_TOPIC_ARN",
+        "arn:aws:sns:ap-northeast-1:123456789012:ops",
+    );
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let c = TriageConfig::from_env(&Env::from_pairs([TOPIC])).unwrap();
+        assert_eq!(c.lookback, Duration::from_secs(15 * 60));
+        assert_eq!((c.max_events, c.auto_remediate), (10_000, false));
+        assert_eq!(
+            c.common.api_log_group,
+            "/aws/lambda/goal-mandala-production-api"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (variable, value) in [
+            ("TRIAGE_LOOKBACK_MINUTES", "0"),
+            ("TRIAGE_MAX_EVENTS", "lots"),
+            ("TRIAGE_GATHER_SECONDS", "0"),
+            ("TRIAGE_AUTO_REMEDIATE", "yes"),
+            (
+                "TRIAGE_ERROR_RULES",
+                r#"[{"class": "timeout", "pattern": "("}]"#,
+            ),
+        ] {
+            let err =
+                TriageConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
+            assert_eq!(err.variable, variable);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Logging in to PostgreSQL with a DB secret: verified TLS (rustls with the
+//! SDK's aws-lc-rs provider), a bounded login, and why a login failed.
+//! Behind the `postgres` feature: only the functions that reach the
+//! database pay for the driver.
+
+mod secret;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+pub use self::secret::{DEFAULT_DATABASE, DEFAULT_PORT, DbSecret, Tls};
+use crate::ConfigError;
+
+/// How a function connects: verified TLS roots, the login time limit and its name.
+#[derive(Clone)]
+pub struct Connector {
+    tls: MakeRustlsConnect,
+    timeout: Duration,
+    application_name: &'static str,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connector {
+    /// TLS trusting `ca_bundle` (`DB_CA_BUNDLE`, PEM) or, when `None`, the
+    /// system's roots; certificates and host names are always verified.
+    /// Each login gives up after `timeout` and names itself `application_name`.
+    pub fn new(
+        ca_bundle: Option<&Path>,
+        timeout: Duration,
+        application_name: &'static str,
+    ) -> Result<Self, ConfigError> {
+        let mut roots = RootCertStore::empty();
+        match ca_bundle {
+            Some(path) => {
+                let bad = |e: &dyn std::fmt::Display| {
+                    ConfigError::new("DB_CA_BUNDLE", format!("{}: {e}", path.display()))
+                };
+                let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                    .map_err(|e| bad(&e))?
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| bad(&e))?;
+                let (added, _) = roots.add_parsable_certificates(certs);
+                if added == 0 {
+                    return Err(ConfigError::new(
+                        "DB_CA_BUNDLE",
+                        format!("{} holds no usable CA certificate", path.display()),
+                    ));
+                }
+            }
+            None => {
+                let found = rustls_native_certs::load_native_certs();
+                roots.add_parsable_certificates(found.certs);
+            }
+        }
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ConfigError::new("DB_CA_BUNDLE", format!("TLS set-up: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Connector {
+            tls: MakeRustlsConnect::new(tls),
+            timeout,
+            application_name,
+        })
+    }
+
+    /// Logs in as the secret's user. The error says why, never with the password.
+    pub async fn login(&self, secret: &DbSecret) -> Result<Client, LoginError> {
+        let mut pg = tokio_postgres::Config::new();
+        pg.host(secret.host())
+            .port(secret.port())
+            .user(secret.username())
+            .password(secret.password())
+            .dbname(secret.database())
+            .application_name(self.application_name)
+            .connect_timeout(self.timeout);
+        let tls = secret.tls().map_err(|e| LoginError::Other(e.to_string()))?;
+        let attempt = async {
+            match tls {
+                Tls::VerifyFull => {
+                    pg.ssl_mode(SslMode::Require);
+                    let (client, connection) = pg.connect(self.tls.clone()).await?;
+                    tokio::spawn(connection);
+                    Ok::<_, tokio_postgres::Error>(client)
+                }
+                Tls::Disabled => {
+                    tracing::warn!(
+                        host = secret.host(),
+                        "the secret sets \"ssl\": false: connecting WITHOUT TLS"
+                    );
+                    pg.ssl_mode(SslMode::Disable);
+                    let (client, connection) = pg.connect(NoTls).await?;
+                    tokio::spawn(connection);
+                    Ok(client)
+                }
+            }
+        };
+        match tokio::time::timeout(self.timeout, attempt).await {
+            Err(_) => Err(LoginError::Unreachable(format!(
+                "no answer within {} s",
+                self.timeout.as_secs()
+            ))),
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(err)) => Err(LoginError::classify(&err)),
+        }
+    }
+}
+
+/// Why a login failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// The server refused the credentials (wrong password or no such role).
+    Refused(String),
+    /// No server answered: down, network or security group, TLS failure.
+    Unreachable(String),
+    /// The server is at its connection limit, or the role at its own
+    /// (SQLSTATE 53300, `too_many_connections`).
+    TooManyConnections(String),
+    /// Anything else.
+    Other(String),
+}
+
+impl LoginError {
+    fn classify(err: &tokio_postgres::Error) -> Self {
+        let text = db_error_text(err);
+        match err.code() {
+            Some(code)
+                if *code == SqlState::INVALID_PASSWORD
+                    || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+            {
+                LoginError::Refused(text)
+            }
+            Some(code) if *code == SqlState::TOO_MANY_CONNECTIONS => {
+                LoginError::TooManyConnections(text)
+            }
+            Some(_) => LoginError::Other(text),
+            None => LoginError::Unreachable(text),
+        }
+    }
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginError::Refused(e) => write!(f, "login refused: {e}"),
+            LoginError::Unreachable(e) => write!(f, "database unreachable: {e}"),
+            LoginError::TooManyConnections(e) => write!(f, "too many connections: {e}"),
+            LoginError::Other(e) => write!(f, "login failed: {e}"),
+        }
+    }
+}
+
+/// The driver's message with its cause chain; tokio-postgres never puts the
+/// password in an error.
+pub fn db_error_text(err: &tokio_postgres::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

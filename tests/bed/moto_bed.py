@@ -1,6 +1,7 @@
 """The local test bed's AWS endpoint: moto in server mode, plus a bridge for
-CloudWatch's Smithy RPC v2 CBOR protocol and a Cost Explorer served from
-seeded line items (cost_explorer.py).
+CloudWatch's Smithy RPC v2 CBOR protocol, a Cost Explorer served from
+seeded line items (cost_explorer.py), and a fix for the shape of moto's
+X-Ray trace summaries.
 
 aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
 (POST /service/GraniteServiceVersion20100801/operation/<Op>), which moto does
@@ -165,6 +166,47 @@ class CloudWatchCborBridge:
         return payload
 
 
+class XRaySummariesFix:
+    """moto's GetTraceSummaries answers `"Users": {}` per summary, where the
+    X-Ray model has a list: every SDK that checks the shape fails to parse
+    the reply (the Rust SDK: "expected start array or null"). Turn those
+    empty objects into the empty lists they stand for; nothing else changes."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != "/TraceSummaries":
+            return self.app(environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: None
+
+        chunks = self.app(environ, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        try:
+            reply = json.loads(body)
+            for summary in reply.get("TraceSummaries", []):
+                for key in ("Users", "ResourceARNs", "InstanceIds", "AvailabilityZones", "ServiceIds",
+                            "FaultRootCauses", "ErrorRootCauses", "ResponseTimeRootCauses"):
+                    if summary.get(key) == {}:
+                        summary[key] = []
+            body = json.dumps(reply).encode()
+        except ValueError:
+            pass
+        headers = [(n, v) for n, v in captured["headers"] if n.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(captured["status"], headers)
+        return [body]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -172,7 +214,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
-    app = CostExplorerBed(CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app)))
+    app = CostExplorerBed(XRaySummariesFix(CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app))))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

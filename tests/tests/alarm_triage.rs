@@ -1,0 +1,568 @@
+//! alarm-triage's handler against the bed: seeded API logs, X-Ray segments
+//! and metrics in the emulator, a real PostgreSQL behind the DB secret, the
+//! notification read back through SQS.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use alarm_triage::{State, TriageConfig, handle};
+use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use aws_sdk_rds::types::ServerlessV2ScalingConfiguration;
+use bed::{Bed, Inbox, Postgres, PostgresOptions};
+use chrono::{DateTime, TimeDelta, Utc};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+use shared::{ActionResult, Env, Error, FindingStatus, Report};
+
+const API_LOG_GROUP: &str = "/aws/lambda/goal-mandala-production-api";
+const CLUSTER: &str = "goal-mandala-production";
+const SECRET: &str = "goal-mandala/production/database";
+const USER: &str = "goal_mandala_user";
+const PASSWORD: &str = "triage-Probe-Pass-1";
+
+struct Production {
+    bed: Bed,
+    inbox: Inbox,
+    /// When the alarm changed state: a minute ago, so the emulator keeps what is seeded.
+    changed_at: DateTime<Utc>,
+}
+
+impl Production {
+    async fn start() -> Production {
+        let bed = Bed::start().unwrap();
+        let inbox = Inbox::create(&bed.sdk_config(), "goal-mandala-ops")
+            .await
+            .unwrap();
+        let now = Utc::now();
+        let changed_at = DateTime::from_timestamp(now.timestamp() - 60, 0).unwrap();
+        Production {
+            bed,
+            inbox,
+            changed_at,
+        }
+    }
+
+    fn state(&self, extra: &[(&str, &str)]) -> State {
+        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
+        for (k, v) in extra {
+            env.set(*k, *v);
+        }
+        State::new(
+            TriageConfig::from_env(&env).unwrap(),
+            &self.bed.sdk_config(),
+        )
+        .unwrap()
+    }
+
+    /// A sample event with its state change moved to `changed_at`.
+    fn event(&self, name: &str) -> Value {
+        let path = bed::workspace_root().join("events/alarm-triage").join(name);
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let stamp = self
+            .changed_at
+            .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+            .to_string();
+        if event.get("detail").is_some() {
+            event["time"] = json!(self.changed_at.to_rfc3339());
+            event["detail"]["state"]["timestamp"] = json!(stamp);
+            let before = (self.changed_at - TimeDelta::minutes(42))
+                .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+                .to_string();
+            event["detail"]["previousState"]["timestamp"] = json!(before);
+        } else if event.get("alarmData").is_some() {
+            event["time"] = json!(stamp);
+            event["alarmData"]["state"]["timestamp"] = json!(stamp);
+        } else {
+            let mut message: Value =
+                serde_json::from_str(event["Records"][0]["Sns"]["Message"].as_str().unwrap())
+                    .unwrap();
+            message["StateChangeTime"] = json!(stamp);
+            event["Records"][0]["Sns"]["Message"] = json!(message.to_string());
+        }
+        event
+    }
+
+    async fn triage(&self, state: &State, event: Value) -> Result<Report, Error> {
+        handle(state, LambdaEvent::new(event, Context::default())).await
+    }
+
+    async fn put_metric(
+        &self,
+        namespace: &str,
+        name: &str,
+        dimension: (&str, &str),
+        values: &[(i64, f64)],
+    ) {
+        let cw = aws_sdk_cloudwatch::Client::new(&self.bed.sdk_config());
+        let data = values
+            .iter()
+            .map(|(minutes_before, v)| {
+                MetricDatum::builder()
+                    .metric_name(name)
+                    .dimensions(
+                        Dimension::builder()
+                            .name(dimension.0)
+                            .value(dimension.1)
+                            .build(),
+                    )
+                    .timestamp(AwsTime::from_secs(
+                        (self.changed_at - TimeDelta::minutes(*minutes_before)).timestamp(),
+                    ))
+                    .value(*v)
+                    .build()
+            })
+            .collect();
+        cw.put_metric_data()
+            .namespace(namespace)
+            .set_metric_data(Some(data))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+fn finding<'a>(report: &'a Report, check: &str) -> &'a shared::Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.check == check)
+        .unwrap_or_else(|| panic!("no finding {check}: {:#?}", report.findings))
+}
+
+#[tokio::test]
+async fn an_error_rate_alarm_classifies_the_apis_error_lines_with_examples_and_remedies() {
+    let p = Production::start().await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&p.bed.sdk_config());
+    logs.create_log_group()
+        .log_group_name(API_LOG_GROUP)
+        .send()
+        .await
+        .unwrap();
+    let stream = "2026/11/28/[$LATEST]0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    logs.create_log_stream()
+        .log_group_name(API_LOG_GROUP)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+    let at = |minutes_before: i64, second: i64| {
+        (p.changed_at - TimeDelta::minutes(minutes_before) + TimeDelta::seconds(second))
+            .timestamp_millis()
+    };
+    let mut events = Vec::new();
+    // Outside the window (30 minutes before): must not count.
+    for i in 0..10 {
+        events.push((at(30, i), format!("2026-11-28T00:30:00.000Z\t00000000-0000-4000-8000-0000000000{i:02}\tERROR\tZodError: [ {{ \"code\": \"invalid_type\" }} ]")));
+    }
+    for i in 0..41 {
+        events.push((at(10, i), format!("2026-11-28T00:50:00.000Z\t6f7f0961-f834-4211-8a7a-f6fe80b88d{:02}\tERROR\tInvoke Error \tError: connect ECONNREFUSED 10.0.3.25:5432", i % 7)));
+    }
+    events.push((at(9, 0), "2026-11-28T00:51:00.000Z\t6f7f0961-f834-4211-8a7a-f6fe80b88d99\tERROR\tError: connect ECONNREFUSED 10.0.3.25:5432 (postgres://goal_mandala_user:hunter2-secret@10.0.3.25:5432/goal_mandala)".to_owned()));
+    for i in 0..15 {
+        events.push((at(8, i), format!("2026-11-28T00:52:00.000Z 7a1b2c3d-0000-4000-8000-0000000000{i:02} Task timed out after 30.03 seconds")));
+    }
+    for i in 0..20 {
+        events.push((at(7, i), format!("2026-11-28T00:53:00.000Z\t7a1b2c3d-1111-4000-8000-0000000000{i:02}\tINFO\tgoal saved")));
+    }
+    let batch: Vec<InputLogEvent> = events
+        .into_iter()
+        .map(|(ts, message)| {
+            InputLogEvent::builder()
+                .timestamp(ts)
+                .message(message)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name(API_LOG_GROUP)
+        .log_stream_name(stream)
+        .set_log_events(Some(batch))
+        .send()
+        .await
+        .unwrap();
+    let state = p.state(&[]);
+
+    let report = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+
+    assert_eq!(report.extra["playbook"], "error-rate");
+    assert_eq!(
+        report.extra["classes"],
+        json!({"database_connection": 42, "timeout": 15})
+    );
+    assert_eq!(
+        report.title,
+        "[ALARM] high-error-rate: DB接続エラー 42/57件"
+    );
+    assert_eq!(report.severity, shared::Severity::Critical);
+    let db = finding(&report, "errors-database_connection");
+    assert!(db.detail.contains("42/57"), "{}", db.detail);
+    assert!(
+        db.detail.contains("[6f7f0961-f834-4211-8a7a-f6fe80b88d00]"),
+        "examples carry request ids: {}",
+        db.detail
+    );
+    assert!(
+        finding(&report, "errors-timeout")
+            .detail
+            .contains("Task timed out")
+    );
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.starts_with("DB接続エラー:"))
+    );
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("#alarmsV2:alarm/goal-mandala-production-high-error-rate"))
+    );
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("log-group/$252Faws$252Flambda$252Fgoal-mandala-production-api"))
+    );
+    let alarm = finding(&report, "alarm");
+    assert!(
+        alarm.detail.contains("しきい値 5 に対して評価値 42, 15"),
+        "{}",
+        alarm.detail
+    );
+    assert!(alarm.detail.contains("JST"), "{}", alarm.detail);
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(
+        !json.contains("hunter2-secret"),
+        "a password from a log line reached the report"
+    );
+
+    let published = p.inbox.take().await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0]["title"], report.title);
+    assert!(!published[0].to_string().contains("hunter2-secret"));
+}
+
+fn segment(trace_id: &str, start: f64, subsegments: Value, duration: f64) -> String {
+    json!({
+        "name": "goal-mandala-production-api", "id": format!("{:016x}", start as u64),
+        "trace_id": trace_id, "origin": "AWS::Lambda::Function",
+        "start_time": start, "end_time": start + duration, "subsegments": subsegments
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_latency_alarm_names_the_database_as_the_bottleneck_from_xray() {
+    let p = Production::start().await;
+    let xray = aws_sdk_xray::Client::new(&p.bed.sdk_config());
+    let base = (p.changed_at - TimeDelta::minutes(5)).timestamp() as f64;
+    let mut documents = Vec::new();
+    for i in 0..4u64 {
+        let start = base + (i * 10) as f64;
+        let trace_id = format!("1-{:08x}-{:024x}", start as u64, 0xabc0 + i);
+        let sql = json!({"id": format!("{:016x}", 0x5100 + i), "name": "goal_mandala@goal-mandala-production.cluster-abc", "start_time": start + 0.2, "end_time": start + 2.7,
+                        "sql": {"database_type": "PostgreSQL", "sanitized_query": "SELECT * FROM goals WHERE user_id = $1"}});
+        let http = json!({"id": format!("{:016x}", 0x5200 + i), "name": "api.example.com", "namespace": "remote", "start_time": start + 2.8, "end_time": start + 3.0});
+        documents.push(segment(&trace_id, start, json!([sql, http]), 3.2));
+    }
+    xray.put_trace_segments()
+        .set_trace_segment_documents(Some(documents))
+        .send()
+        .await
+        .unwrap();
+    p.put_metric(
+        "AWS/ApiGateway",
+        "Latency",
+        ("ApiName", "goal-mandala-production"),
+        &[(5, 3300.0), (4, 3100.0)],
+    )
+    .await;
+    p.put_metric(
+        "AWS/ApiGateway",
+        "IntegrationLatency",
+        ("ApiName", "goal-mandala-production"),
+        &[(5, 3200.0), (4, 3000.0)],
+    )
+    .await;
+    p.put_metric(
+        "AWS/Lambda",
+        "Duration",
+        ("FunctionName", "goal-mandala-production-api"),
+        &[(5, 3150.0)],
+    )
+    .await;
+    let state = p.state(&[("REPORT_LANG", "en")]);
+
+    let report = p
+        .triage(&state, p.event("sns-high-latency.json"))
+        .await
+        .unwrap();
+
+    assert_eq!(report.extra["playbook"], "latency");
+    assert_eq!(
+        report.extra["bottleneck"], "database",
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(report.title, "[ALARM] high-latency: bottleneck: database");
+    let split = finding(&report, "xray-time-split");
+    assert!(
+        split.detail.contains("database 10000 ms"),
+        "{}",
+        split.detail
+    );
+    let api = finding(&report, "apigw-latency");
+    assert_eq!(api.status, FindingStatus::Warning);
+    assert!(
+        api.detail
+            .contains("Latency 3200 ms, IntegrationLatency 3100 ms (API Gateway itself 100 ms)"),
+        "{}",
+        api.detail
+    );
+    assert_eq!(
+        finding(&report, "lambda-duration").status,
+        FindingStatus::Warning
+    );
+    assert!(report.next_steps.iter().any(|s| s.contains("indexes")));
+}
+
+struct Database {
+    p: Production,
+    pg: Postgres,
+}
+
+impl Database {
+    async fn start() -> Database {
+        let p = Production::start().await;
+        let pg = Postgres::start(PostgresOptions::default()).unwrap();
+        pg.psql_unlogged(&format!("CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}'"))
+            .unwrap();
+        pg.psql(&format!("CREATE DATABASE goal_mandala OWNER {USER}"))
+            .unwrap();
+        let sdk = p.bed.sdk_config();
+        aws_sdk_rds::Client::new(&sdk)
+            .create_db_cluster()
+            .db_cluster_identifier(CLUSTER)
+            .engine("aurora-postgresql")
+            .master_username("goal_mandala_admin")
+            .master_user_password("not-a-real-password-1")
+            .serverless_v2_scaling_configuration(
+                ServerlessV2ScalingConfiguration::builder()
+                    .min_capacity(0.5)
+                    .max_capacity(2.0)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let db = Database { p, pg };
+        db.secret(PASSWORD).await;
+        db
+    }
+
+    async fn secret(&self, password: &str) {
+        let value = json!({"username": USER, "password": password, "host": "127.0.0.1", "port": self.pg.port(), "database": "goal_mandala", "ssl": false}).to_string();
+        let sm = aws_sdk_secretsmanager::Client::new(&self.p.bed.sdk_config());
+        if sm
+            .create_secret()
+            .name(SECRET)
+            .secret_string(&value)
+            .send()
+            .await
+            .is_err()
+        {
+            sm.put_secret_value()
+                .secret_id(SECRET)
+                .secret_string(&value)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    async fn cause(&self, state: &State) -> (String, Report) {
+        let report = self
+            .p
+            .triage(
+                state,
+                self.p.event("lambda-action-database-connection-error.json"),
+            )
+            .await
+            .unwrap();
+        (report.extra["cause"].as_str().unwrap().to_owned(), report)
+    }
+}
+
+#[tokio::test]
+async fn each_database_cause_is_told_apart_by_a_real_login() {
+    let db = Database::start().await;
+    let state = db.p.state(&[]);
+
+    let (cause, report) = db.cause(&state).await;
+    assert_eq!(cause, "ok");
+    assert_eq!(report.extra["playbook"], "database-connection");
+    assert_eq!(finding(&report, "cluster-status").status, FindingStatus::Ok);
+    assert_eq!(finding(&report, "login-probe").status, FindingStatus::Ok);
+
+    db.secret("not-the-password").await;
+    let (cause, report) = db.cause(&state).await;
+    assert_eq!(cause, "bad_credentials");
+    assert!(
+        !serde_json::to_string(&report)
+            .unwrap()
+            .contains("not-the-password")
+    );
+    db.secret(PASSWORD).await;
+
+    db.pg
+        .psql(&format!("ALTER ROLE {USER} CONNECTION LIMIT 0"))
+        .unwrap();
+    let (cause, report) = db.cause(&state).await;
+    assert_eq!(cause, "too_many_connections");
+    assert_eq!(
+        report.title,
+        "[ALARM] database-connection-error: 接続数の上限"
+    );
+    db.pg
+        .psql(&format!("ALTER ROLE {USER} CONNECTION LIMIT -1"))
+        .unwrap();
+
+    db.pg.stop().unwrap();
+    let started = std::time::Instant::now();
+    let (cause, report) = db.cause(&state).await;
+    assert_eq!(cause, "network");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("セキュリティグループ"))
+    );
+    db.pg.start_again().unwrap();
+    assert_eq!(
+        db.p.inbox.take().await.unwrap().len(),
+        4,
+        "every triage notifies"
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_cluster_is_started_only_when_auto_remediation_is_on() {
+    let db = Database::start().await;
+    let rds = aws_sdk_rds::Client::new(&db.p.bed.sdk_config());
+    rds.stop_db_cluster()
+        .db_cluster_identifier(CLUSTER)
+        .send()
+        .await
+        .unwrap();
+
+    let (cause, report) = db.cause(&db.p.state(&[])).await;
+    assert_eq!(cause, "cluster_stopped");
+    assert_eq!(report.actions[0].result, ActionResult::Skipped);
+    assert_eq!(
+        finding(&report, "login-probe").status,
+        FindingStatus::Skipped
+    );
+
+    let (cause, report) = db
+        .cause(&db.p.state(&[("TRIAGE_AUTO_REMEDIATE", "true")]))
+        .await;
+    assert_eq!(cause, "cluster_stopped");
+    assert_eq!(
+        (report.actions[0].action.as_str(), report.actions[0].result),
+        ("start-cluster", ActionResult::Done)
+    );
+    let status = rds
+        .describe_db_clusters()
+        .db_cluster_identifier(CLUSTER)
+        .send()
+        .await
+        .unwrap()
+        .db_clusters()[0]
+        .status()
+        .unwrap()
+        .to_owned();
+    assert_ne!(status, "stopped");
+}
+
+#[tokio::test]
+async fn ok_reports_the_recovery_and_insufficient_data_says_whether_metrics_arrive() {
+    let p = Production::start().await;
+    let state = p.state(&[]);
+    let report = p
+        .triage(&state, p.event("eventbridge-ok.json"))
+        .await
+        .unwrap();
+    assert_eq!(report.extra["playbook"], "recovered");
+    assert_eq!(report.title, "[OK] high-error-rate: 回復（42 min 継続）");
+    assert_eq!(report.severity, shared::Severity::Info);
+
+    let report = p
+        .triage(&state, p.event("eventbridge-insufficient-data.json"))
+        .await
+        .unwrap();
+    assert_eq!(report.extra["playbook"], "insufficient-data");
+    assert_eq!(
+        finding(&report, "metric-datapoints").status,
+        FindingStatus::Warning
+    );
+    assert!(
+        report.title.contains("直近のデータなし"),
+        "{}",
+        report.title
+    );
+
+    p.put_metric(
+        "AWS/Lambda",
+        "Errors",
+        ("FunctionName", "goal-mandala-production-api"),
+        &[(3, 0.0), (2, 1.0)],
+    )
+    .await;
+    let report = p
+        .triage(&state, p.event("eventbridge-insufficient-data.json"))
+        .await
+        .unwrap();
+    assert_eq!(
+        finding(&report, "metric-datapoints").status,
+        FindingStatus::Ok
+    );
+    assert_eq!(p.inbox.take().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_failing_source_is_a_skipped_finding_and_bad_input_is_refused() {
+    let p = Production::start().await;
+    let state = p.state(&[]);
+    // No log group at all: the read fails, the triage still reports.
+    let report = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(finding(&report, "errors").status, FindingStatus::Skipped);
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+
+    let invalid: Value = serde_json::from_str(
+        &std::fs::read_to_string(bed::workspace_root().join("events/alarm-triage/invalid.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    for event in [
+        invalid,
+        json!([]),
+        json!({"Records": [{"Sns": {"Message": "{}"}}]}),
+        json!({"detail-type": "CloudWatch Alarm State Change", "dry_run": "yes"}),
+    ] {
+        let err = p.triage(&state, event.clone()).await.unwrap_err();
+        assert_eq!(err.error_type().as_str(), "InvalidInput", "{event}: {err}");
+    }
+    assert!(p.inbox.take().await.unwrap().is_empty());
+}

@@ -77,7 +77,7 @@ invoke() { # name, event file, what it shows
     return 0
   fi
   target/debug/report-text <"$out"
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify") if k in r}, ensure_ascii=False))' <"$out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","bottleneck","cause") if k in r}, ensure_ascii=False))' <"$out"
 }
 
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "04:30 JST の定時実行: スナップショットを作成"
@@ -95,6 +95,15 @@ invoke rotate-access-keys "$work/force.json" "同じイベントの再試行: 2 
 echo "デプロイパイプラインが新しいキー …$("$py" tests/bed/seed_demo.py use-deploy-key) に切り替えて 1 回デプロイ"
 invoke rotate-access-keys "$work/day8.json" "8 日後の定時実行: 新しいキーが使われたので旧キーを無効化（14 日後に削除）"
 invoke rotate-access-keys events/rotate-access-keys/invalid.json "不正な入力: InvalidInput で何も変更しない"
+
+"$py" tests/bed/seed_demo.py api-errors
+for sample in eventbridge-high-error-rate lambda-action-database-connection-error eventbridge-ok; do
+  "$py" tests/bed/seed_demo.py alarm-event "$sample.json" >"$work/$sample.json"
+done
+invoke alarm-triage "$work/eventbridge-high-error-rate.json" "エラー率アラーム: API のエラーログを分類（DB接続・タイムアウト…）"
+invoke alarm-triage "$work/lambda-action-database-connection-error.json" "DB接続エラーのアラーム: クラスター・メトリクス・実際のログインで原因を判定"
+invoke alarm-triage "$work/eventbridge-ok.json" "アラームの回復（OK）: 継続時間"
+invoke alarm-triage events/alarm-triage/invalid.json "アラームではない入力: InvalidInput"
 
 "$py" tests/bed/seed_demo.py costs
 invoke budget-alert events/budget-alert/scheduler-input.json "月曜 09:00 JST の定時コスト確認（2026-11-16 時点、Cost Explorer）"

@@ -160,8 +160,54 @@ def days_ahead(days, extra="{}"):
     print(json.dumps({**({"at": at} if extra else {"scheduled_time": at}), **extra}))
 
 
+def api_errors():
+    """The API's log group with the last few minutes of an incident: database
+    connection errors, Lambda timeouts and ordinary INFO lines."""
+    import datetime
+    import time
+    logs = client("logs")
+    group, stream = f"/aws/lambda/{SYSTEM}-api", "2026/11/28/[$LATEST]0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    now = int(time.time() * 1000) - 120_000
+    stamp = lambda ms: datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    events = []
+    for i in range(30):
+        ts = now - 600_000 + i * 10_000
+        rid = f"6f7f0961-f834-4211-8a7a-f6fe80b88d{i % 9:02d}"
+        if i % 5 == 4:
+            msg = f"{stamp(ts)}\t{rid}\tERROR\tPrismaClientKnownRequestError: Timed out fetching a new connection from the connection pool. (Current connection pool timeout: 10, connection limit: 5)"
+        elif i % 7 == 6:
+            msg = f"{stamp(ts)} {rid} Task timed out after 30.03 seconds"
+        elif i % 3 == 2:
+            msg = f"{stamp(ts)}\t{rid}\tINFO\tgoal saved"
+        else:
+            msg = f"{stamp(ts)}\t{rid}\tERROR\tInvoke Error\tError: connect ECONNREFUSED 10.0.3.25:5432"
+        events.append({"timestamp": ts, "message": msg})
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+
+
+def alarm_event(name):
+    """A sample alarm event from events/alarm-triage with its state change a minute ago."""
+    import datetime
+    with open(os.path.join(os.path.dirname(__file__), "../../events/alarm-triage", name)) as f:
+        event = json.load(f)
+    at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    before = (at - datetime.timedelta(minutes=42)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    if "detail" in event:
+        event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        event["detail"]["state"]["timestamp"] = stamp
+        event["detail"]["previousState"]["timestamp"] = before
+    elif "alarmData" in event:
+        event["time"] = stamp
+        event["alarmData"]["state"]["timestamp"] = stamp
+    print(json.dumps(event))
+
+
 if __name__ == "__main__":
     commands = {"db-secret": lambda: db_secret(sys.argv[2]), "begin-rotation": begin_rotation,
                 "current-password": current_password, "costs": costs,
-                "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4])}
+                "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4]),
+                "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2])}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

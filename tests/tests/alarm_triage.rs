@@ -539,6 +539,39 @@ async fn ok_reports_the_recovery_and_insufficient_data_says_whether_metrics_arri
 }
 
 #[tokio::test]
+async fn an_alarm_without_a_playbook_gets_its_metrics_recent_values() {
+    let p = Production::start().await;
+    p.put_metric(
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        ("QueueName", "goal-mandala-production-ops-failures"),
+        &[(4, 0.0), (3, 2.0), (2, 3.0)],
+    )
+    .await;
+    let mut event = p.event("eventbridge-high-error-rate.json");
+    let name = "goal-mandala-production-ops-failed-events";
+    event["resources"] = json!([format!(
+        "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:{name}"
+    )]);
+    event["detail"]["alarmName"] = json!(name);
+    event["detail"]["configuration"] = json!({"metrics": [{"id": "m1", "metricStat": {"metric": {"namespace": "AWS/SQS", "name": "ApproximateNumberOfMessagesVisible",
+        "dimensions": {"QueueName": "goal-mandala-production-ops-failures"}}, "period": 60, "stat": "Maximum"}, "returnData": true}]});
+    let report = p.triage(&p.state(&[]), event).await.unwrap();
+    assert_eq!(report.extra["playbook"], "generic");
+    assert_eq!(
+        report.title,
+        "[ALARM] ops-failed-events: ApproximateNumberOfMessagesVisible がしきい値を超えました"
+    );
+    let values = finding(&report, "metric-values");
+    assert!(
+        values.detail.contains(" 3, ") || values.detail.contains(" 3"),
+        "{}",
+        values.detail
+    );
+    assert!(values.detail.contains("しきい値 5"), "{}", values.detail);
+}
+
+#[tokio::test]
 async fn a_failing_source_is_a_skipped_finding_and_bad_input_is_refused() {
     let p = Production::start().await;
     let state = p.state(&[]);

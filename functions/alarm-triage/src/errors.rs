@@ -45,6 +45,11 @@ pub fn request_id(line: &str) -> Option<String> {
         .map(|m| m.as_str().to_owned())
 }
 
+static LAMBDA_PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    // `2026-11-28T01:00:00.000Z <request id> [LEVEL]` at the start of a text-format line.
+    Regex::new(r"^\d{4}-\d\d-\d\dT[0-9:.]+Z\s+(RequestId:\s*)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s+((ERROR|WARN|INFO)\s+)?").ok()
+});
+
 static SECRETS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         // Bearer tokens.
@@ -64,6 +69,11 @@ static SECRETS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 /// `line` made fit for a report: secrets masked, whitespace collapsed,
 /// cut to [`EXAMPLE_MAX_CHARS`] characters on a character boundary.
 pub fn trim_example(line: &str) -> String {
+    // The time and request id are shown apart; keep the message.
+    let line = match LAMBDA_PREFIX.as_ref() {
+        Some(prefix) => prefix.replace(line, ""),
+        None => line.into(),
+    };
     let mut text = line.split_whitespace().collect::<Vec<_>>().join(" ");
     for (pattern, replacement) in SECRETS.iter() {
         text = pattern.replace_all(&text, *replacement).into_owned();

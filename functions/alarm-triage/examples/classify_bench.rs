@@ -1,5 +1,5 @@
 //! Classifier throughput: every corpus line, repeated, through the default
-//! rules. `cargo run --release -p alarm-triage --example classify_bench`
+//! rules. `cargo run --profile bench-fast -p alarm-triage --example classify_bench [ROUNDS]`
 
 use std::time::Instant;
 
@@ -14,7 +14,10 @@ fn main() {
         .filter_map(|l| l.splitn(3, '\t').nth(2))
         .collect();
     let classifier = Classifier::defaults();
-    let rounds = 20_000;
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(2_000);
     // Warm the lazy DFA once, as a long-lived Lambda process would be.
     for line in &lines {
         std::hint::black_box(classifier.classify(line));

@@ -102,6 +102,20 @@ impl Notifier {
         }
     }
 
+    /// The notifier every function builds from its settings: the required
+    /// `NOTIFY_TOPIC_ARN`, `REPORT_LANG` and `REPORT_TIMEZONE`.
+    pub fn for_config(
+        config: &crate::Config,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, crate::ConfigError> {
+        Ok(Notifier::new(
+            aws_sdk_sns::Client::new(sdk),
+            config.require_topic()?.clone(),
+            config.lang,
+            config.timezone,
+        ))
+    }
+
     /// Publishes `report` once; returns the SNS message id.
     pub async fn publish(&self, report: &Report) -> Result<String, Error> {
         let n = notification(report, self.lang, self.tz);

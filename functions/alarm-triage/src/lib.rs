@@ -63,13 +63,7 @@ pub struct State {
 impl State {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: TriageConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        let topic = config.common.require_topic()?.clone();
-        let notifier = Notifier::new(
-            aws_sdk_sns::Client::new(sdk),
-            topic,
-            config.common.lang,
-            config.common.timezone,
-        );
+        let notifier = Notifier::for_config(&config.common, sdk)?;
         let connector = Connector::new(
             config.ca_bundle.as_deref(),
             config.connect_timeout,

@@ -46,13 +46,7 @@ pub struct State {
 impl State {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: BudgetConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        let topic = config.common.require_topic()?.clone();
-        let notifier = Notifier::new(
-            aws_sdk_sns::Client::new(sdk),
-            topic,
-            config.common.lang,
-            config.common.timezone,
-        );
+        let notifier = Notifier::for_config(&config.common, sdk)?;
         Ok(State {
             ce: aws_sdk_costexplorer::Client::new(sdk),
             billing: billing::billing_client(sdk),

@@ -42,13 +42,7 @@ pub struct State {
 impl State {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: KeysConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        let topic = config.common.require_topic()?.clone();
-        let notifier = Notifier::new(
-            aws_sdk_sns::Client::new(sdk),
-            topic,
-            config.common.lang,
-            config.common.timezone,
-        );
+        let notifier = Notifier::for_config(&config.common, sdk)?;
         Ok(State {
             iam: aws_sdk_iam::Client::new(sdk),
             secrets: aws_sdk_secretsmanager::Client::new(sdk),

@@ -48,7 +48,6 @@ pub struct State {
 impl State {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: RotationConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        let topic = config.common.require_topic()?.clone();
         Ok(State {
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
             connector: Connector::new(
@@ -56,12 +55,7 @@ impl State {
                 config.connect_timeout,
                 "goal-mandala-ops/rotate-db-secret",
             )?,
-            notifier: Notifier::new(
-                aws_sdk_sns::Client::new(sdk),
-                topic,
-                config.common.lang,
-                config.common.timezone,
-            ),
+            notifier: Notifier::for_config(&config.common, sdk)?,
             config,
         })
     }

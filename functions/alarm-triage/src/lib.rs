@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::LambdaEvent;
+use serde::de::IgnoredAny;
 use serde_json::Value;
+use shared::event::parse_payload;
 use shared::postgres::Connector;
 use shared::report::one_line;
 use shared::{Action, ActionResult, Error, Finding, Notifier, Report, ReportBuilder};
@@ -85,14 +87,11 @@ impl State {
 /// The Lambda handler: one triage per alarm event, always notified.
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, Error> {
     let payload = event.payload;
-    let dry_run = payload
-        .get("dry_run")
-        .map(|v| {
-            v.as_bool()
-                .ok_or_else(|| Error::InvalidInput("`dry_run`: expected a boolean".into()))
-        })
-        .transpose()?
-        .unwrap_or(state.config.common.dry_run);
+    // The fields every event may carry (`dry_run`), read the shared way;
+    // the alarm itself is read below.
+    let dry_run = parse_payload::<IgnoredAny>(payload.clone())?
+        .common
+        .dry_run(state.config.common.dry_run);
     let alarm = parse_alarm_event(payload)?;
     tracing::info!(alarm = %alarm.name, state = alarm.state.as_str(), delivery = ?alarm.delivery, "triage started");
     let report = match run(state, &alarm, dry_run).await {
@@ -236,7 +235,9 @@ async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome
     }
     for summary in &summaries {
         outcome.findings.push(texts.class_finding(summary, total));
-        outcome.next_steps.push(texts.remedy(summary.class));
+        outcome
+            .next_steps
+            .push(texts.remedy(summary.class, config.common.runbook.db_connections_max));
     }
     outcome.headline = texts.headline_errors(summaries.first(), total);
     outcome.classes = Some(
@@ -461,7 +462,10 @@ async fn database(state: &State, texts: &Texts, alarm: &AlarmEvent, dry_run: boo
             Action::new("start-cluster", cluster_id.clone(), result, detail)
         };
         let act = if !config.auto_remediate {
-            action(ActionResult::Skipped, texts_recommend(texts))
+            action(
+                ActionResult::Skipped,
+                texts.cause_remedy(Cause::ClusterStopped, false),
+            )
         } else if dry_run {
             action(ActionResult::Planned, "StartDBCluster".into())
         } else {
@@ -481,10 +485,6 @@ async fn database(state: &State, texts: &Texts, alarm: &AlarmEvent, dry_run: boo
     outcome.headline = texts.headline_cause(cause);
     outcome.cause = Some(cause);
     outcome
-}
-
-fn texts_recommend(texts: &Texts) -> String {
-    texts.cause_remedy(Cause::ClusterStopped, false)
 }
 
 fn recovered(texts: &Texts, alarm: &AlarmEvent) -> Outcome {

@@ -344,30 +344,30 @@ impl Texts {
     }
 
     /// The runbook's remedy for an error class.
-    pub(crate) fn remedy(&self, class: ErrorClass) -> String {
+    pub(crate) fn remedy(&self, class: ErrorClass, db_connections_max: u32) -> String {
         let (ja, en) = match class {
             ErrorClass::DatabaseConnection => (
-                "DB接続エラー: Aurora の状態（停止・再起動中でないか）、接続数（50 未満）、セキュリティグループと認証情報を確認してください。接続プールの上限と接続の解放漏れも確認してください。",
-                "Database connection errors: check Aurora's status (stopped, rebooting?), connections (< 50), security group and credentials; check the pool size and leaked connections.",
+                format!("DB接続エラー: Aurora の状態（停止・再起動中でないか）、接続数（{db_connections_max} 未満）、セキュリティグループと認証情報を確認してください。接続プールの上限と接続の解放漏れも確認してください。"),
+                format!("Database connection errors: check Aurora's status (stopped, rebooting?), connections (< {db_connections_max}), security group and credentials; check the pool size and leaked connections."),
             ),
             ErrorClass::ExternalApi => (
-                "外部API呼び出しエラー: 呼び出し先のステータスページを確認し、タイムアウトと指数バックオフ付きのリトライを設定してください。",
-                "External API errors: check the provider's status page; set timeouts and retries with exponential backoff.",
+                "外部API呼び出しエラー: 呼び出し先のステータスページを確認し、タイムアウトと指数バックオフ付きのリトライを設定してください。".to_owned(),
+                "External API errors: check the provider's status page; set timeouts and retries with exponential backoff.".to_owned(),
             ),
             ErrorClass::Validation => (
-                "入力検証エラー: 直近のデプロイやクライアントの変更（API のリクエスト形式の不一致）を確認してください。",
-                "Validation errors: check recent deploys and client changes (request shape mismatch).",
+                "入力検証エラー: 直近のデプロイやクライアントの変更（API のリクエスト形式の不一致）を確認してください。".to_owned(),
+                "Validation errors: check recent deploys and client changes (request shape mismatch).".to_owned(),
             ),
             ErrorClass::Timeout => (
-                "タイムアウト: Lambda のタイムアウト設定と実行時間を確認し、メモリを増やすか処理を分割してください（DB・外部呼び出しの待ち時間も確認）。",
-                "Timeouts: check the Lambda timeout and duration; add memory or split the work (and check DB and external call waits).",
+                "タイムアウト: Lambda のタイムアウト設定と実行時間を確認し、メモリを増やすか処理を分割してください（DB・外部呼び出しの待ち時間も確認）。".to_owned(),
+                "Timeouts: check the Lambda timeout and duration; add memory or split the work (and check DB and external call waits).".to_owned(),
             ),
             ErrorClass::Other => (
-                "その他のエラー: 下の例のスタックトレースを確認し、直近のデプロイが原因ならロールバックしてください。",
-                "Other errors: read the examples' stack traces; roll back if a recent deploy caused them.",
+                "その他のエラー: 下の例のスタックトレースを確認し、直近のデプロイが原因ならロールバックしてください。".to_owned(),
+                "Other errors: read the examples' stack traces; roll back if a recent deploy caused them.".to_owned(),
             ),
         };
-        self.ja_en(ja.into(), en.into())
+        self.ja_en(ja, en)
     }
 
     pub(crate) fn links(&self, region: &str, alarm: &str, log_group: Option<&str>) -> String {

@@ -182,7 +182,7 @@ pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error
         report.finding(texts.truncated());
     }
     for line in lines.iter().filter(|l| l.status != LineStatus::Ok) {
-        report.next_step(texts.remedy(line.line));
+        report.next_step(texts.remedy(line.line, runbook));
     }
 
     let previous = previous

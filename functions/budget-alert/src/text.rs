@@ -1,7 +1,9 @@
 //! The words of a budget report, in Japanese and English.
 
 use rust_decimal::Decimal;
-use shared::runbook::{BudgetLine, Ratio};
+use rust_decimal::prelude::ToPrimitive;
+use shared::render::number;
+use shared::runbook::{BudgetLine, Ratio, Runbook};
 use shared::{Finding, FindingStatus, Lang};
 
 use crate::ce::Forecast;
@@ -383,39 +385,67 @@ impl Texts {
         )
     }
 
-    /// The runbook's remedy for a line that needs attention.
-    pub(crate) fn remedy(&self, line: BudgetLine) -> String {
+    /// The runbook's remedy for a line that needs attention, with the
+    /// runbook's own numbers.
+    pub(crate) fn remedy(&self, line: BudgetLine, runbook: &Runbook) -> String {
+        let per_day = |n: u64| number(n as f64);
         let (ja, en) = match line {
             BudgetLine::Lambda => (
-                "Lambda: CloudWatch で呼び出し回数（通常 1 日 0〜10,000 回）と実行時間（平均 1 秒未満）を確認し、急増の原因（リトライのループ、攻撃）を調べてください。メモリ設定も見直してください。",
-                "Lambda: check invocations (normal 0–10,000/day) and duration (avg < 1 s) in CloudWatch; find the cause of a surge (retry loops, abuse); review the memory size.",
+                format!(
+                    "Lambda: CloudWatch で呼び出し回数（通常 1 日 0〜{} 回）と実行時間（平均 {} ms 未満）を確認し、急増の原因（リトライのループ、攻撃）を調べてください。メモリ設定も見直してください。",
+                    per_day(runbook.lambda_invocations_max_per_day),
+                    runbook.lambda_duration_avg_max.as_millis()
+                ),
+                format!(
+                    "Lambda: check invocations (normal 0–{}/day) and duration (avg < {} ms) in CloudWatch; find the cause of a surge (retry loops, abuse); review the memory size.",
+                    per_day(runbook.lambda_invocations_max_per_day),
+                    runbook.lambda_duration_avg_max.as_millis()
+                ),
             ),
             BudgetLine::Aurora => (
-                "Aurora: ServerlessDatabaseCapacity と接続数を確認し、最大 ACU（2）に張り付く原因（長いクエリ、接続リーク）を調べてください。夜間は最小 0.5 ACU まで下がるはずです。",
-                "Aurora: check ServerlessDatabaseCapacity and connections; find why it sits at max ACU (2) — long queries, leaked connections; it should fall to 0.5 ACU at night.",
+                format!(
+                    "Aurora: ServerlessDatabaseCapacity と接続数を確認し、最大 {} に張り付く原因（長いクエリ、接続リーク）を調べてください。夜間は最小 {} まで下がるはずです。",
+                    runbook.db_max_capacity, runbook.db_min_capacity
+                ),
+                format!(
+                    "Aurora: check ServerlessDatabaseCapacity and connections; find why it sits at the max {} — long queries, leaked connections; it should fall to {} at night.",
+                    runbook.db_max_capacity, runbook.db_min_capacity
+                ),
             ),
             BudgetLine::S3 => (
-                "S3: バケットサイズと非現行バージョンの数を確認し、ライフサイクルルールで古いバージョンを削除してください。",
-                "S3: check bucket size and noncurrent versions; expire old versions with a lifecycle rule.",
+                "S3: バケットサイズと非現行バージョンの数を確認し、ライフサイクルルールで古いバージョンを削除してください。".to_owned(),
+                "S3: check bucket size and noncurrent versions; expire old versions with a lifecycle rule.".to_owned(),
             ),
             BudgetLine::Cloudfront => (
-                "CloudFront: 転送量とキャッシュヒット率を確認し、TTL（86,400 秒）が効いているか、不審なアクセスがないか調べてください。",
-                "CloudFront: check data transfer and cache hit ratio; is the TTL (86,400 s) effective, is there abusive traffic?",
+                format!(
+                    "CloudFront: 転送量とキャッシュヒット率を確認し、TTL（{} 秒）が効いているか、不審なアクセスがないか調べてください。",
+                    per_day(runbook.cloudfront_ttl.as_secs())
+                ),
+                format!(
+                    "CloudFront: check data transfer and cache hit ratio; is the TTL ({} s) effective, is there abusive traffic?",
+                    per_day(runbook.cloudfront_ttl.as_secs())
+                ),
             ),
             BudgetLine::ApiGateway => (
-                "API Gateway: リクエスト数（通常 1 日 0〜10,000 件）の急増を確認し、不正アクセスならスロットリングや WAF を検討してください。",
-                "API Gateway: check for a surge in requests (normal 0–10,000/day); throttle or add WAF if it is abuse.",
+                format!(
+                    "API Gateway: リクエスト数（通常 1 日 0〜{} 件）の急増を確認し、不正アクセスならスロットリングや WAF を検討してください。",
+                    per_day(runbook.api_requests_max_per_day)
+                ),
+                format!(
+                    "API Gateway: check for a surge in requests (normal 0–{}/day); throttle or add WAF if it is abuse.",
+                    per_day(runbook.api_requests_max_per_day)
+                ),
             ),
             BudgetLine::Other => (
-                "その他: 上の内訳で増えたサービスを Cost Explorer で確認してください。",
-                "Other: look up the growing services above in Cost Explorer.",
+                "その他: 上の内訳で増えたサービスを Cost Explorer で確認してください。".to_owned(),
+                "Other: look up the growing services above in Cost Explorer.".to_owned(),
             ),
             BudgetLine::Total => (
-                "合計: Cost Explorer でサービス別・日別の推移を確認し、増加の原因となったサービスを特定してください。",
-                "Total: open Cost Explorer by service and day and find the service that grew.",
+                "合計: Cost Explorer でサービス別・日別の推移を確認し、増加の原因となったサービスを特定してください。".to_owned(),
+                "Total: open Cost Explorer by service and day and find the service that grew.".to_owned(),
             ),
         };
-        self.ja_en(ja.into(), en.into())
+        self.ja_en(ja, en)
     }
 
     pub(crate) fn enable_billing_metrics(&self) -> String {
@@ -427,5 +457,5 @@ impl Texts {
 }
 
 fn to_f64(amount: Decimal) -> f64 {
-    amount.to_string().parse().unwrap_or(0.0)
+    amount.to_f64().unwrap_or(0.0)
 }

@@ -169,6 +169,7 @@ pub async fn run(state: &State, request: &KeysRequest) -> Result<Report, Error> 
         failed,
         !unmanaged.is_empty(),
         &secrets,
+        config.policy.deactivate.0,
     ) {
         report.next_step(step);
     }

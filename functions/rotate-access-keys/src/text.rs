@@ -405,6 +405,7 @@ impl Texts {
         failed: bool,
         unmanaged: bool,
         secrets: &[String],
+        deactivate_days: u32,
     ) -> Vec<String> {
         let mut steps = Vec::new();
         let secrets = secrets.join(", ");
@@ -414,8 +415,8 @@ impl Texts {
                 .any(|w| matches!(w, Warning::NewKeyUnused { .. }))
         {
             steps.push(self.ja_en(
-                format!("GitHub Actions のシークレット（AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）を Secrets Manager の {secrets} の値に更新してください。新しいキーが使われると、作成から 7 日後に旧キーを無効化します。"),
-                format!("Update the GitHub Actions secrets (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) from Secrets Manager {secrets}; once the new key is used, the previous key is deactivated 7 days after the new one was created."),
+                format!("GitHub Actions のシークレット（AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）を Secrets Manager の {secrets} の値に更新してください。新しいキーが使われると、作成から {deactivate_days} 日後に旧キーを無効化します。"),
+                format!("Update the GitHub Actions secrets (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) from Secrets Manager {secrets}; once the new key is used, the previous key is deactivated {deactivate_days} days after the new one was created."),
             ));
         }
         if warnings
@@ -453,8 +454,8 @@ impl Texts {
         }
         if failed {
             steps.push(self.ja_en(
-                "失敗した操作の内容を確認してください。現在のキーは有効なままです。次回の実行（毎日 10:00）で再試行します。".into(),
-                "Check the failed action; the current key stays active. The next daily run (10:00 JST) tries again.".into(),
+                "失敗した操作の内容を確認してください。現在のキーは有効なままです。次回の実行（毎日の定時実行）で再試行します。".into(),
+                "Check the failed action; the current key stays active. The next scheduled daily run tries again.".into(),
             ));
         }
         if unmanaged {

@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod config;
+pub mod entry;
 pub mod error;
 pub mod event;
 pub mod lang;
@@ -19,6 +20,7 @@ pub mod telemetry;
 pub mod time;
 
 pub use config::{Config, ConfigError, Env};
+pub use entry::{Delivery, Done, RawEvent, Stamp, Task};
 pub use error::{Error, ErrorType};
 pub use lang::Lang;
 pub use notify::Notifier;

@@ -116,6 +116,11 @@ impl Notifier {
         ))
     }
 
+    /// The language reports are written in.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
     /// Publishes `report` once; returns the SNS message id.
     pub async fn publish(&self, report: &Report) -> Result<String, Error> {
         let n = notification(report, self.lang, self.tz);
@@ -144,19 +149,6 @@ impl Notifier {
         if let Err(err) = self.publish(report).await {
             tracing::error!(function = %report.function, severity = report.severity.as_str(), error = %err, "could not publish the report");
         }
-    }
-
-    /// Tells the team that a run of `function` failed with `err` (critical).
-    /// A failure to publish is logged, never hides the original error.
-    pub async fn publish_failure(
-        &self,
-        function: &str,
-        at: DateTime<Utc>,
-        dry_run: bool,
-        err: &Error,
-    ) {
-        self.publish_or_log(&failure_report(function, at, dry_run, err, self.lang))
-            .await;
     }
 }
 

@@ -5,7 +5,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use alarm_triage::{State, TriageConfig, handle};
+use alarm_triage::{State, TriageConfig};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
@@ -14,6 +14,7 @@ use bed::{Bed, Inbox, Postgres, PostgresOptions};
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
+use shared::entry::handle;
 use shared::{ActionResult, Env, Error, FindingStatus, Report};
 
 const API_LOG_GROUP: &str = "/aws/lambda/goal-mandala-production-api";
@@ -86,7 +87,7 @@ impl Production {
     }
 
     async fn triage(&self, state: &State, event: Value) -> Result<Report, Error> {
-        handle(state, LambdaEvent::new(event, Context::default())).await
+        handle(state, LambdaEvent::new(event.into(), Context::default())).await
     }
 
     async fn put_metric(

@@ -10,10 +10,11 @@ use aws_sdk_cloudwatch::config::Region;
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use bed::{Bed, Inbox};
-use budget_alert::{BudgetConfig, State, handle};
+use budget_alert::{BudgetConfig, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
+use shared::entry::handle;
 use shared::{Env, Error, Report};
 
 struct Production {
@@ -43,7 +44,7 @@ impl Production {
     }
 
     async fn run(&self, state: &State, payload: Value) -> Result<Report, Error> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
+        handle(state, LambdaEvent::new(payload.into(), Context::default())).await
     }
 
     fn requests(&self) -> Vec<Value> {

@@ -11,8 +11,9 @@ use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
 use bed::{Bed, Inbox};
 use chrono::{TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
-use nightly_snapshot::{SnapshotConfig, State, handle};
+use nightly_snapshot::{SnapshotConfig, State};
 use serde_json::{Value, json};
+use shared::entry::handle;
 use shared::{Env, Error, Report};
 
 const CLUSTER: &str = "goal-mandala-production";
@@ -122,7 +123,7 @@ fn sample(name: &str) -> Value {
 }
 
 async fn invoke(state: &State, payload: Value) -> Result<Report, Error> {
-    handle(state, LambdaEvent::new(payload, Context::default())).await
+    handle(state, LambdaEvent::new(payload.into(), Context::default())).await
 }
 
 fn own_tags() -> [(&'static str, &'static str); 1] {

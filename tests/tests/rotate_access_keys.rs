@@ -12,8 +12,9 @@ use aws_sdk_iam::types::{StatusType, Tag};
 use bed::{Bed, Inbox, capture_logs};
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
-use rotate_access_keys::{KeysConfig, State, handle};
+use rotate_access_keys::{KeysConfig, State};
 use serde_json::{Value, json};
+use shared::entry::handle;
 use shared::{ActionResult, Env, Error, Report};
 
 const USER: &str = "github-actions-deploy";
@@ -71,7 +72,7 @@ impl Production {
         for (k, v) in extra.as_object().into_iter().flatten() {
             payload[k] = v.clone();
         }
-        handle(state, LambdaEvent::new(payload, Context::default())).await
+        handle(state, LambdaEvent::new(payload.into(), Context::default())).await
     }
 
     async fn keys(&self, user: &str) -> Vec<(String, StatusType)> {

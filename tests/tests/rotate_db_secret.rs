@@ -10,8 +10,9 @@ use aws_sdk_secretsmanager::Client as SecretsManager;
 use aws_sdk_secretsmanager::types::RotationRulesType;
 use bed::{Bed, Inbox, Postgres, PostgresOptions, capture_logs};
 use lambda_runtime::{Context, LambdaEvent};
-use rotate_db_secret::{RotationConfig, State, handle};
+use rotate_db_secret::{RotationConfig, State};
 use serde_json::{Value, json};
+use shared::entry::handle;
 use shared::{Env, Error, ErrorType};
 
 const SECRET: &str = "goal-mandala/production/database";
@@ -213,7 +214,11 @@ impl Rotation {
 
     async fn step(&self, token: &str, step: &str) -> Result<(), Error> {
         let event = json!({"SecretId": SECRET, "ClientRequestToken": token, "Step": step});
-        handle(&self.state, LambdaEvent::new(event, Context::default())).await
+        handle(
+            &self.state,
+            LambdaEvent::new(event.into(), Context::default()),
+        )
+        .await
     }
 
     async fn rotate(&self, token: &str) {

@@ -23,13 +23,16 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::Context;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use shared::event::parse_payload;
 use shared::postgres::Connector;
 use shared::report::one_line;
-use shared::{Action, ActionResult, Error, Finding, Notifier, Report, ReportBuilder};
+use shared::{
+    Action, ActionResult, Delivery, Done, Error, Finding, Notifier, Report, ReportBuilder, Stamp,
+    Task,
+};
 
 pub use crate::config::TriageConfig;
 use crate::database::{Cause, Probe};
@@ -84,32 +87,54 @@ impl State {
     }
 }
 
-/// The Lambda handler: one triage per alarm event, always notified.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, Error> {
-    let payload = event.payload;
-    // The fields every event may carry (`dry_run`), read the shared way;
-    // the alarm itself is read below.
-    let dry_run = parse_payload::<IgnoredAny>(payload.clone())?
-        .common
-        .dry_run(state.config.common.dry_run);
-    let alarm = parse_alarm_event(payload)?;
-    tracing::info!(alarm = %alarm.name, state = alarm.state.as_str(), delivery = ?alarm.delivery, "triage started");
-    let report = match run(state, &alarm, dry_run).await {
-        Ok(report) => report,
-        Err(err) => {
-            tracing::error!(error = %err, error_type = %err.error_type(), "triage failed");
-            state
-                .notifier
-                .publish_failure(FUNCTION, alarm.changed_at, dry_run, &err)
-                .await;
-            return Err(err);
+/// A triage asked for: the alarm and the run's dry-run setting.
+#[derive(Debug, Clone)]
+pub struct TriageRequest {
+    /// The alarm state change.
+    pub alarm: AlarmEvent,
+    /// Recommend only, whatever `TRIAGE_AUTO_REMEDIATE` says.
+    pub dry_run: bool,
+}
+
+impl shared::entry::Request for TriageRequest {
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            at: self.alarm.changed_at,
+            dry_run: self.dry_run,
         }
-    };
-    tracing::info!(severity = report.severity.as_str(), title = %report.title, "triage finished");
-    // The alarm already paged someone through its own actions; a lost report
-    // must not make Lambda re-run the triage (and its remediation).
-    state.notifier.publish_or_log(&report).await;
-    Ok(report)
+    }
+}
+
+impl Task for State {
+    const FUNCTION: &'static str = FUNCTION;
+    type Request = TriageRequest;
+    type Response = Report;
+
+    fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    fn parse(&self, payload: Value, _: &Context) -> Result<TriageRequest, Error> {
+        // The fields every event may carry (`dry_run`), read the shared way;
+        // the alarm itself is read by its own model.
+        let dry_run = parse_payload::<IgnoredAny>(payload.clone())?
+            .common
+            .dry_run(self.config.common.dry_run);
+        Ok(TriageRequest {
+            alarm: parse_alarm_event(payload)?,
+            dry_run,
+        })
+    }
+
+    /// One triage per alarm event, always notified.
+    async fn run(&self, request: &TriageRequest) -> Result<Done<Report>, Error> {
+        let alarm = &request.alarm;
+        tracing::info!(alarm = %alarm.name, state = alarm.state.as_str(), delivery = ?alarm.delivery, "triage");
+        let report = run(self, alarm, request.dry_run).await?;
+        // The alarm already paged someone through its own actions; a lost
+        // report must not make Lambda re-run the triage (and its remediation).
+        Ok(Done::report(report, Delivery::BestEffort))
+    }
 }
 
 /// What a playbook found.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use shared::Error;
 use shared::event::parse_payload;
+use shared::{Error, Stamp};
 
 use crate::month::BillingMonth;
 
@@ -31,6 +31,15 @@ pub struct BudgetRequest {
     pub first_run_of_month: bool,
     /// `dry_run` (the function changes nothing anyway; echoed in the report).
     pub dry_run: bool,
+}
+
+impl shared::entry::Request for BudgetRequest {
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            at: self.now,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 impl BudgetRequest {

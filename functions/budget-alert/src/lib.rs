@@ -15,10 +15,10 @@ pub mod month;
 mod text;
 
 use chrono::Utc;
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::Context;
 use serde_json::{Value, json};
 use shared::runbook::BudgetLine;
-use shared::{Error, Notifier, Report, ReportBuilder, Severity};
+use shared::{Delivery, Done, Error, Notifier, Report, ReportBuilder, Severity, Task};
 
 use crate::ce::{Forecast, RequestAllowance};
 pub use crate::config::{BudgetConfig, CostSource};
@@ -56,51 +56,37 @@ impl State {
     }
 }
 
-/// The Lambda handler: one budget check per event, always returned as the
-/// report; published when a line needs attention or the month has turned.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, Error> {
-    let request = BudgetRequest::parse(event.payload, state.config.common.dry_run, Utc::now)?;
-    tracing::info!(
-        month = %request.month,
-        at = %request.now.to_rfc3339(),
-        first_run_of_month = request.first_run_of_month,
-        source = state.config.source.as_str(),
-        "budget check started"
-    );
-    let report = match run(state, &request).await {
-        Ok(report) => report,
-        Err(err) => {
-            tracing::error!(error = %err, error_type = %err.error_type(), "budget check failed");
-            if err.notifies() {
-                state
-                    .notifier
-                    .publish_failure(FUNCTION, request.now, request.dry_run, &err)
-                    .await;
-            }
-            return Err(err);
-        }
-    };
-    let notify = report
-        .extra
-        .get("notify")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
-    let ce_requests = report
-        .extra
-        .get("ce_requests")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    tracing::info!(
-        severity = report.severity.as_str(),
-        title = %report.title,
-        ce_requests,
-        notify,
-        "budget check finished"
-    );
-    if notify {
-        state.notifier.publish(&report).await?;
+impl Task for State {
+    const FUNCTION: &'static str = FUNCTION;
+    type Request = BudgetRequest;
+    type Response = Report;
+
+    fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
-    Ok(report)
+
+    fn parse(&self, payload: Value, _: &Context) -> Result<BudgetRequest, Error> {
+        BudgetRequest::parse(payload, self.config.common.dry_run, Utc::now)
+    }
+
+    /// One budget check, always returned as the report; published when a
+    /// line needs attention or the month has turned.
+    async fn run(&self, request: &BudgetRequest) -> Result<Done<Report>, Error> {
+        tracing::info!(
+            month = %request.month,
+            first_run_of_month = request.first_run_of_month,
+            source = self.config.source.as_str(),
+            "budget check"
+        );
+        let report = run(self, request).await?;
+        let ce_requests = report.extra.get("ce_requests").and_then(Value::as_u64);
+        tracing::info!(ce_requests, "cost explorer requests");
+        Ok(match report.extra.get("notify").and_then(Value::as_bool) {
+            Some(false) => Done::quiet(report),
+            // Reads only: a retry after a lost message costs at most 3 requests.
+            _ => Done::report(report, Delivery::Required),
+        })
+    }
 }
 
 /// A month's figures from the configured source.

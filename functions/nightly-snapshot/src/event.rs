@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use shared::Error;
 use shared::event::parse_payload;
+use shared::{Error, Stamp};
 
 /// nightly-snapshot's own payload fields (DESIGN §4); `dry_run` and the
 /// time fields are read by the shared [`shared::event::CommonFields`].
@@ -44,6 +44,15 @@ pub struct SnapshotRequest {
     pub reason: String,
     /// Change nothing, report the plan.
     pub dry_run: bool,
+}
+
+impl shared::entry::Request for SnapshotRequest {
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            at: self.now,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 /// Longest tag value RDS accepts.

@@ -13,9 +13,9 @@ pub mod rds;
 mod text;
 
 use chrono::{DateTime, Utc};
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::Context;
 use serde_json::Value;
-use shared::{ActionResult, Error, Notifier, Report, ReportBuilder};
+use shared::{ActionResult, Delivery, Done, Error, Notifier, Report, ReportBuilder, Task};
 
 pub use crate::config::SnapshotConfig;
 pub use crate::event::{SnapshotRequest, Trigger};
@@ -52,36 +52,29 @@ impl State {
     }
 }
 
-/// The Lambda handler: one snapshot run per event, reported and notified.
-/// Bad input is returned to the caller without a notification; any other
-/// failure is notified, then returned so Lambda retries.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, Error> {
-    let request = SnapshotRequest::parse(event.payload, state.config.common.dry_run, Utc::now)?;
-    tracing::info!(
-        trigger = request.trigger.as_str(),
-        reason = %request.reason,
-        at = %request.now.to_rfc3339(),
-        dry_run = request.dry_run,
-        "snapshot run started"
-    );
-    let report = match run(state, &request).await {
-        Ok(report) => report,
-        Err(err) => {
-            tracing::error!(error = %err, error_type = %err.error_type(), "snapshot run failed");
-            if err.notifies() {
-                state
-                    .notifier
-                    .publish_failure(FUNCTION, request.now, request.dry_run, &err)
-                    .await;
-            }
-            return Err(err);
-        }
-    };
-    tracing::info!(severity = report.severity.as_str(), title = %report.title, "snapshot run finished");
-    // A lost notification is a failed run: the retry names the same snapshot,
-    // creates nothing new and publishes again.
-    state.notifier.publish(&report).await?;
-    Ok(report)
+impl Task for State {
+    const FUNCTION: &'static str = FUNCTION;
+    type Request = SnapshotRequest;
+    type Response = Report;
+
+    fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    fn parse(&self, payload: Value, _: &Context) -> Result<SnapshotRequest, Error> {
+        SnapshotRequest::parse(payload, self.config.common.dry_run, Utc::now)
+    }
+
+    async fn run(&self, request: &SnapshotRequest) -> Result<Done<Report>, Error> {
+        tracing::info!(
+            trigger = request.trigger.as_str(),
+            reason = %request.reason,
+            "snapshot run"
+        );
+        // A lost notification is a failed run: the retry names the same
+        // snapshot, creates nothing new and publishes again.
+        Ok(Done::report(run(self, request).await?, Delivery::Required))
+    }
 }
 
 /// One snapshot run: gather facts, create, prune, check; returns the report.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use shared::Error;
 use shared::event::parse_payload;
+use shared::{Error, Stamp};
 
 use crate::config::valid_user_name;
 
@@ -28,6 +28,15 @@ pub struct KeysRequest {
     pub force_rotate: bool,
     /// Change nothing, report the plan.
     pub dry_run: bool,
+}
+
+impl shared::entry::Request for KeysRequest {
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            at: self.now,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 impl KeysRequest {

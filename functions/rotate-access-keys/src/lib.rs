@@ -14,9 +14,9 @@ pub mod secret;
 mod text;
 
 use chrono::{DateTime, Utc};
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::Context;
 use serde_json::{Value, json};
-use shared::{Action, ActionResult, Error, Notifier, Report, ReportBuilder};
+use shared::{Action, ActionResult, Delivery, Done, Error, Notifier, Report, ReportBuilder, Task};
 
 pub use crate::config::KeysConfig;
 pub use crate::event::KeysRequest;
@@ -52,48 +52,31 @@ impl State {
     }
 }
 
-/// The Lambda handler: one rotation pass per event, returned as the report
-/// and notified when something was done or is due.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Report, Error> {
-    let config = &state.config;
-    let request = KeysRequest::parse(
-        event.payload,
-        &config.users,
-        config.common.dry_run,
-        Utc::now,
-    )?;
-    tracing::info!(
-        users = ?request.users,
-        force_rotate = request.force_rotate,
-        at = %request.now.to_rfc3339(),
-        dry_run = request.dry_run,
-        "key rotation started"
-    );
-    let report = match run(state, &request).await {
-        Ok(report) => report,
-        Err(err) => {
-            tracing::error!(error = %err, error_type = %err.error_type(), "key rotation failed");
-            if err.notifies() {
-                state
-                    .notifier
-                    .publish_failure(FUNCTION, request.now, request.dry_run, &err)
-                    .await;
-            }
-            return Err(err);
-        }
-    };
-    let notify = report
-        .extra
-        .get("notify")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
-    tracing::info!(severity = report.severity.as_str(), title = %report.title, notify, "key rotation finished");
-    if notify {
-        // A new key was already stored: a lost notification must not fail
-        // the run (a retry would find nothing to do and stay silent).
-        state.notifier.publish_or_log(&report).await;
+impl Task for State {
+    const FUNCTION: &'static str = FUNCTION;
+    type Request = KeysRequest;
+    type Response = Report;
+
+    fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
-    Ok(report)
+
+    fn parse(&self, payload: Value, _: &Context) -> Result<KeysRequest, Error> {
+        let config = &self.config;
+        KeysRequest::parse(payload, &config.users, config.common.dry_run, Utc::now)
+    }
+
+    /// One rotation pass, notified when something was done or is due.
+    async fn run(&self, request: &KeysRequest) -> Result<Done<Report>, Error> {
+        tracing::info!(users = ?request.users, force_rotate = request.force_rotate, "key rotation");
+        let report = run(self, request).await?;
+        Ok(match report.extra.get("notify").and_then(Value::as_bool) {
+            // A new key was already stored: a lost notification must not fail
+            // the run (a retry would find nothing to do and stay silent).
+            Some(false) => Done::quiet(report),
+            _ => Done::report(report, Delivery::BestEffort),
+        })
+    }
 }
 
 /// One pass over the requested users, then the report.

@@ -1,16 +1,8 @@
 //! rotate-access-keys' Lambda entry point: wiring only.
 
-use lambda_runtime::{Error, run, service_fn};
-use rotate_access_keys::{KeysConfig, State, handle};
-use shared::config::load_or_exit;
-use shared::{Env, aws, telemetry};
+use rotate_access_keys::{KeysConfig, State};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    telemetry::init();
-    // Bad configuration stops the process before the first event, in one line.
-    let config = load_or_exit(KeysConfig::from_env(&Env::from_process()));
-    let sdk = aws::load_sdk_config().await;
-    let state = State::new(config, &sdk)?;
-    run(service_fn(|event| handle(&state, event))).await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::entry::serve(KeysConfig::from_env, State::new).await
 }

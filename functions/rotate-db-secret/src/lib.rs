@@ -19,9 +19,9 @@ pub mod step;
 mod text;
 
 use chrono::{DateTime, Utc};
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::Context;
 use serde_json::Value;
-use shared::{Error, Notifier};
+use shared::{Delivery, Done, Error, Notifier, Report, Task};
 
 pub use crate::config::RotationConfig;
 use crate::db::{Connector, LoginError};
@@ -107,46 +107,58 @@ impl Outcome {
     }
 }
 
-/// The Lambda handler: one rotation step per event. Returns nothing; fails
-/// loudly (notified as critical, then returned so Secrets Manager sees it).
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<(), Error> {
-    let request = RotationRequest::parse(event.payload)?;
-    let at = Utc::now();
-    tracing::info!(secret_id = %request.secret_id, step = %request.step, token = %request.token, "rotation step started");
-    let limit = state.config.step_timeout;
-    let outcome = tokio::time::timeout(limit, run_step(state, &request, at))
-        .await
-        .unwrap_or_else(|_| {
-            Err(Error::Unexpected(format!(
-                "{} did not finish within {} s",
-                request.step,
-                limit.as_secs()
-            )))
-        });
-    match outcome {
-        Ok(outcome) => {
-            tracing::info!(secret_id = %request.secret_id, step = %request.step, token = %request.token, outcome = outcome.as_str(), "rotation step finished");
-            if let Outcome::Rotated(rotated) = &outcome {
-                let report = text::rotated_report(
-                    &request,
-                    rotated,
-                    at,
-                    state.config.common.lang,
-                    state.config.common.timezone,
-                );
-                // The rotation itself succeeded; a lost notification must not undo it.
-                state.notifier.publish_or_log(&report).await;
-            }
-            Ok(())
-        }
-        Err(err) => {
-            tracing::error!(secret_id = %request.secret_id, step = %request.step, token = %request.token, error = %err, error_type = %err.error_type(), "rotation step failed");
-            if err.notifies() {
-                let report = text::failed_report(&request, &err, at, state.config.common.lang);
-                state.notifier.publish_or_log(&report).await;
-            }
-            Err(err)
-        }
+impl Task for State {
+    const FUNCTION: &'static str = FUNCTION;
+    type Request = RotationRequest;
+    /// A rotation function returns nothing; it fails loudly.
+    type Response = ();
+
+    fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    fn parse(&self, payload: Value, _: &Context) -> Result<RotationRequest, Error> {
+        RotationRequest::parse(payload, Utc::now)
+    }
+
+    /// One rotation step, bounded by `STEP_TIMEOUT_SECONDS`; notified at the
+    /// end of `finishSecret`.
+    async fn run(&self, request: &RotationRequest) -> Result<Done<()>, Error> {
+        tracing::info!(secret_id = %request.secret_id, step = %request.step, token = %request.token, "rotation step started");
+        let limit = self.config.step_timeout;
+        let outcome = tokio::time::timeout(limit, run_step(self, request, request.at))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Unexpected(format!(
+                    "{} did not finish within {} s",
+                    request.step,
+                    limit.as_secs()
+                )))
+            })
+            .inspect_err(|err| {
+                tracing::error!(secret_id = %request.secret_id, step = %request.step, token = %request.token, error = %err, "rotation step failed");
+            })?;
+        tracing::info!(secret_id = %request.secret_id, step = %request.step, token = %request.token, outcome = outcome.as_str(), "rotation step finished");
+        let notice = match &outcome {
+            Outcome::Rotated(rotated) => Some(text::rotated_report(
+                request,
+                rotated,
+                request.at,
+                self.config.common.lang,
+                self.config.common.timezone,
+            )),
+            _ => None,
+        };
+        Ok(Done {
+            response: (),
+            notice,
+            // The rotation itself succeeded; a lost notification must not undo it.
+            delivery: Delivery::BestEffort,
+        })
+    }
+
+    fn failure_report(&self, request: &RotationRequest, err: &Error) -> Report {
+        text::failed_report(request, err, request.at, self.config.common.lang)
     }
 }
 

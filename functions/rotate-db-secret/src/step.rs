@@ -6,9 +6,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use shared::Error;
 use shared::event::parse_payload;
+use shared::{Error, Stamp};
 
 /// Stage label of the version applications use.
 pub const AWSCURRENT: &str = "AWSCURRENT";
@@ -72,11 +73,22 @@ pub struct RotationRequest {
     pub token: String,
     /// What to do.
     pub step: Step,
+    /// When the step started (Secrets Manager's events carry no time).
+    pub at: DateTime<Utc>,
+}
+
+impl shared::entry::Request for RotationRequest {
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            at: self.at,
+            dry_run: false,
+        }
+    }
 }
 
 impl RotationRequest {
     /// Reads `{"SecretId","ClientRequestToken","Step"}`; anything else is `InvalidInput`.
-    pub fn parse(payload: Value) -> Result<Self, Error> {
+    pub fn parse(payload: Value, clock: impl FnOnce() -> DateTime<Utc>) -> Result<Self, Error> {
         let event = parse_payload::<SecretsManagerSecretRotationEvent>(payload)?.fields;
         if event.secret_id.trim().is_empty() || event.client_request_token.trim().is_empty() {
             return Err(Error::InvalidInput(
@@ -87,6 +99,7 @@ impl RotationRequest {
             step: event.step.parse()?,
             secret_id: event.secret_id,
             token: event.client_request_token,
+            at: clock(),
         })
     }
 }
@@ -161,6 +174,7 @@ mod tests {
         for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
             let r = RotationRequest::parse(
                 json!({"SecretId": "s", "ClientRequestToken": "t", "Step": step}),
+                Utc::now,
             )
             .unwrap();
             assert_eq!(r.step.as_str(), step);
@@ -172,7 +186,7 @@ mod tests {
             json!({"SecretId": "", "ClientRequestToken": "t", "Step": "setSecret"}),
             json!(["createSecret"]),
         ] {
-            let err = RotationRequest::parse(bad.clone()).unwrap_err();
+            let err = RotationRequest::parse(bad.clone(), Utc::now).unwrap_err();
             assert_eq!(err.error_type(), shared::ErrorType::InvalidInput, "{bad}");
         }
     }
@@ -198,7 +212,7 @@ mod tests {
             ),
         ];
         for (text, step) in samples {
-            let r = RotationRequest::parse(serde_json::from_str(text).unwrap()).unwrap();
+            let r = RotationRequest::parse(serde_json::from_str(text).unwrap(), Utc::now).unwrap();
             assert_eq!(r.step, step);
             assert!(r.secret_id.starts_with("arn:aws:secretsmanager:"));
         }

@@ -213,7 +213,7 @@ pub async fn handle<T: Task>(task: &T, event: LambdaEvent<RawEvent>) -> Result<T
     {
         Ok(request) => request,
         Err(err) => {
-            tracing::warn!(function = T::FUNCTION, error_type = %err.error_type(), error = %err, payload_bytes = size, "payload refused");
+            tracing::warn!(function = T::FUNCTION, error_type = %err.error_type(), error = %err.brief(), payload_bytes = size, "payload refused");
             return Err(err);
         }
     };
@@ -237,7 +237,7 @@ pub async fn handle<T: Task>(task: &T, event: LambdaEvent<RawEvent>) -> Result<T
             Ok(done.response)
         }
         Err(err) => {
-            tracing::error!(function = T::FUNCTION, error_type = %err.error_type(), error = %err, "run failed");
+            tracing::error!(function = T::FUNCTION, error_type = %err.error_type(), error = %err.brief(), "run failed");
             if err.notifies() {
                 let report = task.failure_report(&request, &err);
                 task.notifier().publish_or_log(&report).await;

@@ -8,6 +8,12 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use lambda_runtime::Diagnostic;
 
 use crate::config::ConfigError;
+use crate::report::one_line;
+
+/// Longest error message a caller or a log line gets: enough to quote what
+/// was wrong, never a whole payload echoed back (a 300 KB string in the
+/// wrong field makes a 300 KB serde message).
+pub const MESSAGE_MAX_CHARS: usize = 300;
 
 /// A boxed underlying cause, kept typed so callers can downcast it.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -105,6 +111,12 @@ impl Error {
         }
     }
 
+    /// The message as callers and logs get it: one line, at most
+    /// [`MESSAGE_MAX_CHARS`] characters.
+    pub fn brief(&self) -> String {
+        one_line(&self.to_string(), MESSAGE_MAX_CHARS)
+    }
+
     /// Whether the failure is worth a notification: everything except bad
     /// input, which goes back to the caller only.
     pub fn notifies(&self) -> bool {
@@ -116,7 +128,7 @@ impl From<Error> for Diagnostic {
     fn from(err: Error) -> Self {
         Diagnostic {
             error_type: err.error_type().as_str().to_owned(),
-            error_message: err.to_string(),
+            error_message: err.brief(),
         }
     }
 }
@@ -146,6 +158,19 @@ mod tests {
             let diagnostic = Diagnostic::from(err);
             assert_eq!(diagnostic.error_type, expected);
         }
+    }
+
+    #[test]
+    fn callers_get_one_short_line_whatever_the_message() {
+        let err = Error::InvalidInput(format!("`reason`: {}\nmore", "あ".repeat(100_000)));
+        let diagnostic = Diagnostic::from(err);
+        assert!(diagnostic.error_message.chars().count() <= MESSAGE_MAX_CHARS);
+        assert!(
+            diagnostic
+                .error_message
+                .starts_with("invalid input: `reason`: あ")
+        );
+        assert!(!diagnostic.error_message.contains('\n'));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 """The local test bed's AWS endpoint: moto in server mode, plus a bridge for
 CloudWatch's Smithy RPC v2 CBOR protocol, a Cost Explorer served from
 seeded line items (cost_explorer.py), and a fix for the shape of moto's
-X-Ray trace summaries.
+X-Ray trace summaries; every request is recorded (request_log.py).
 
 aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
 (POST /service/GraniteServiceVersion20100801/operation/<Op>), which moto does
@@ -32,6 +32,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 from cost_explorer import CostExplorerBed
+from request_log import RequestLog
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
 CBOR_PATH = re.compile(r"^/service/" + TARGET_PREFIX + r"/operation/([A-Za-z]+)$")
@@ -214,7 +215,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
-    app = CostExplorerBed(XRaySummariesFix(CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app))))
+    app = RequestLog(CostExplorerBed(XRaySummariesFix(CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app)))))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

@@ -11,10 +11,11 @@
 
 mod inbox;
 mod moto;
+pub mod payloads;
 mod postgres;
 
 pub use inbox::Inbox;
-pub use moto::Bed;
+pub use moto::{Bed, BedRequest};
 pub use postgres::{Postgres, PostgresOptions};
 
 use std::io::Write;

@@ -158,24 +158,134 @@ impl Bed {
     }
 
     fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, BedError> {
-        let address = self.endpoint.trim_start_matches("http://");
-        let body = body.map(Value::to_string).unwrap_or_default();
-        let mut stream = TcpStream::connect(address)
-            .map_err(|e| BedError(format!("connecting to the bed: {e}")))?;
-        write!(
+        control(&self.endpoint, method, path, body)
+    }
+}
+
+/// One request the bed served (`tests/bed/request_log.py`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BedRequest {
+    /// The SigV4 signing name: `rds`, `sns`, `s3`, …
+    pub service: String,
+    /// The API operation, when the protocol names it (`Publish`,
+    /// `DescribeDBClusters`); REST calls (S3, Lambda) have only method and path.
+    pub operation: Option<String>,
+    /// HTTP method.
+    pub method: String,
+    /// Request path.
+    pub path: String,
+}
+
+/// X-Ray's reads are POSTs to these REST paths.
+const REST_READS: &[&str] = &["/TraceSummaries", "/Traces", "/TraceGraph", "/ServiceGraph"];
+
+impl BedRequest {
+    /// Whether the request only reads: a `Describe*`/`Get*`/`List*`/… operation,
+    /// or a REST `GET`/`HEAD` (or one of X-Ray's read paths).
+    pub fn is_read(&self) -> bool {
+        const READS: &[&str] = &[
+            "Describe", "Get", "List", "Lookup", "Filter", "Search", "BatchGet", "Receive", "Head",
+            "Select", "Query", "Scan", "Simulate", "Generate",
+        ];
+        match &self.operation {
+            Some(op) => READS.iter().any(|p| op.starts_with(p)),
+            None => {
+                matches!(self.method.as_str(), "GET" | "HEAD")
+                    || (self.method == "POST" && REST_READS.contains(&self.path.as_str()))
+            }
+        }
+    }
+
+    /// `service:Operation`, or `service:METHOD path` for REST calls.
+    pub fn name(&self) -> String {
+        match &self.operation {
+            Some(op) => format!("{}:{op}", self.service),
+            None => format!("{}:{} {}", self.service, self.method, self.path),
+        }
+    }
+}
+
+impl Bed {
+    /// Every request served since the bed started or [`Bed::forget_requests`].
+    pub fn requests(&self) -> Result<Vec<BedRequest>, BedError> {
+        let reply = self.control("GET", "/_bed/requests", None)?;
+        let field = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_owned();
+        Ok(reply["requests"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| BedRequest {
+                service: field(r, "service"),
+                operation: r["operation"].as_str().map(str::to_owned),
+                method: field(r, "method"),
+                path: field(r, "path"),
+            })
+            .collect())
+    }
+
+    /// The requests that were not reads (writes, and the SNS `Publish`).
+    pub fn writes(&self) -> Result<Vec<BedRequest>, BedError> {
+        Ok(self
+            .requests()?
+            .into_iter()
+            .filter(|r| !r.is_read())
+            .collect())
+    }
+
+    /// Starts a new request record.
+    pub fn forget_requests(&self) -> Result<(), BedError> {
+        self.control("POST", "/_bed/requests/reset", Some(&json!({})))
+            .map(|_| ())
+    }
+}
+
+fn control(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Value, BedError> {
+    let address = endpoint.trim_start_matches("http://");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut stream =
+        TcpStream::connect(address).map_err(|e| BedError(format!("connecting to the bed: {e}")))?;
+    write!(
             stream,
             "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .map_err(|e| BedError(format!("{method} {path}: {e}")))?;
-        let mut reply = String::new();
-        stream
-            .read_to_string(&mut reply)
+    // Read exactly the reply (its Content-Length), not up to EOF: the bed's
+    // server may keep the connection open, and a read to EOF would then wait forever.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .map_err(|e| BedError(format!("{method} {path}: {e}")))?;
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        let read = reader
+            .read_line(&mut line)
             .map_err(|e| BedError(format!("{method} {path}: {e}")))?;
-        let (head, payload) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
-        if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-            return Err(BedError(format!("{method} {path}: {head}")));
+        if read == 0 || line == "\r\n" {
+            break;
         }
-        serde_json::from_str(payload).map_err(|e| BedError(format!("{method} {path}: {e}")))
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        head.push_str(&line);
     }
+    let mut payload = vec![0u8; length];
+    reader
+        .read_exact(&mut payload)
+        .map_err(|e| BedError(format!("{method} {path}: {e}")))?;
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        return Err(BedError(format!("{method} {path}: {head}")));
+    }
+    let payload = String::from_utf8_lossy(&payload);
+    serde_json::from_str(&payload).map_err(|e| BedError(format!("{method} {path}: {e}")))
 }

@@ -136,7 +136,7 @@ impl Task for State {
                 )))
             })
             .inspect_err(|err| {
-                tracing::error!(secret_id = %request.secret_id, step = %request.step, token = %request.token, error = %err, "rotation step failed");
+                tracing::error!(secret_id = %request.secret_id, step = %request.step, token = %request.token, error = %err.brief(), "rotation step failed");
             })?;
         tracing::info!(secret_id = %request.secret_id, step = %request.step, token = %request.token, outcome = outcome.as_str(), "rotation step finished");
         let notice = match &outcome {

@@ -90,9 +90,18 @@ impl RotationRequest {
     /// Reads `{"SecretId","ClientRequestToken","Step"}`; anything else is `InvalidInput`.
     pub fn parse(payload: Value, clock: impl FnOnce() -> DateTime<Utc>) -> Result<Self, Error> {
         let event = parse_payload::<SecretsManagerSecretRotationEvent>(payload)?.fields;
-        if event.secret_id.trim().is_empty() || event.client_request_token.trim().is_empty() {
+        // Secrets Manager's own bounds: a secret id of 1–2048 characters, a
+        // version token of 32–64 (it sends a UUID).
+        if event.secret_id.trim().is_empty() || event.secret_id.chars().count() > 2048 {
             return Err(Error::InvalidInput(
-                "`SecretId` and `ClientRequestToken` must not be empty".into(),
+                "`SecretId` must be a secret name or ARN of 1–2048 characters".into(),
+            ));
+        }
+        let token = event.client_request_token.trim();
+        if !(32..=64).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::InvalidInput(
+                "`ClientRequestToken` must be the 32–64 character version id Secrets Manager sends"
+                    .into(),
             ));
         }
         Ok(RotationRequest {
@@ -171,23 +180,46 @@ mod tests {
 
     #[test]
     fn the_four_steps_parse_and_nothing_else_does() {
+        const T: &str = "0d7bd3a8-9e45-4ae9-9e8b-66e4b6ea9e0f";
         for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
             let r = RotationRequest::parse(
-                json!({"SecretId": "s", "ClientRequestToken": "t", "Step": step}),
+                json!({"SecretId": "s", "ClientRequestToken": T, "Step": step}),
                 Utc::now,
             )
             .unwrap();
             assert_eq!(r.step.as_str(), step);
         }
-        for bad in [
-            json!({"SecretId": "s", "ClientRequestToken": "t", "Step": "dropSecret"}),
-            json!({"SecretId": "s", "ClientRequestToken": "t"}),
-            json!({"SecretId": "s", "ClientRequestToken": 5, "Step": "setSecret"}),
-            json!({"SecretId": "", "ClientRequestToken": "t", "Step": "setSecret"}),
-            json!(["createSecret"]),
+        for (bad, named) in [
+            (
+                json!({"SecretId": "s", "ClientRequestToken": T, "Step": "dropSecret"}),
+                "dropSecret",
+            ),
+            (json!({"SecretId": "s", "ClientRequestToken": T}), "Step"),
+            (
+                json!({"SecretId": "s", "ClientRequestToken": 5, "Step": "setSecret"}),
+                "ClientRequestToken",
+            ),
+            (
+                json!({"SecretId": "", "ClientRequestToken": T, "Step": "setSecret"}),
+                "SecretId",
+            ),
+            (
+                json!({"SecretId": "s".repeat(2049), "ClientRequestToken": T, "Step": "setSecret"}),
+                "SecretId",
+            ),
+            (
+                json!({"SecretId": "s", "ClientRequestToken": "t", "Step": "setSecret"}),
+                "ClientRequestToken",
+            ),
+            (
+                json!({"SecretId": "s", "ClientRequestToken": T.repeat(3), "Step": "setSecret"}),
+                "ClientRequestToken",
+            ),
+            (json!(["createSecret"]), "JSON object"),
         ] {
             let err = RotationRequest::parse(bad.clone(), Utc::now).unwrap_err();
             assert_eq!(err.error_type(), shared::ErrorType::InvalidInput, "{bad}");
+            assert!(err.to_string().contains(named), "{named}: {err}");
         }
     }
 

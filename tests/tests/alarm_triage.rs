@@ -158,12 +158,20 @@ async fn an_error_rate_alarm_classifies_the_apis_error_lines_with_examples_and_r
     for i in 0..10 {
         events.push((at(30, i), format!("2026-11-28T00:30:00.000Z\t00000000-0000-4000-8000-0000000000{i:02}\tERROR\tZodError: [ {{ \"code\": \"invalid_type\" }} ]")));
     }
+    // 29 failed requests with a database error, 12 of them writing it twice
+    // (the error and its stack) — 41 lines.
     for i in 0..41 {
-        events.push((at(10, i), format!("2026-11-28T00:50:00.000Z\t6f7f0961-f834-4211-8a7a-f6fe80b88d{:02}\tERROR\tInvoke Error \tError: connect ECONNREFUSED 10.0.3.25:5432", i % 7)));
+        events.push((at(10, i), format!("2026-11-28T00:50:00.000Z\t6f7f0961-f834-4211-8a7a-f6fe80b88d{:02}\tERROR\tInvoke Error \tError: connect ECONNREFUSED 10.0.3.25:5432", i % 29)));
     }
     events.push((at(9, 0), "2026-11-28T00:51:00.000Z\t6f7f0961-f834-4211-8a7a-f6fe80b88d99\tERROR\tError: connect ECONNREFUSED 10.0.3.25:5432 (postgres://goal_mandala_user:hunter2-secret@10.0.3.25:5432/goal_mandala)".to_owned()));
+    // 15 timed-out invocations: Lambda writes two lines for each.
     for i in 0..15 {
-        events.push((at(8, i), format!("2026-11-28T00:52:00.000Z 7a1b2c3d-0000-4000-8000-0000000000{i:02} Task timed out after 30.03 seconds")));
+        let id = format!("7a1b2c3d-0000-4000-8000-0000000000{i:02}");
+        events.push((
+            at(8, i),
+            format!("2026-11-28T00:52:00.000Z {id} Task timed out after 30.03 seconds"),
+        ));
+        events.push((at(8, i), format!("REPORT RequestId: {id}\tDuration: 30030.00 ms\tBilled Duration: 30000 ms\tMemory Size: 128 MB\tMax Memory Used: 88 MB\tStatus: timeout")));
     }
     for i in 0..20 {
         events.push((at(7, i), format!("2026-11-28T00:53:00.000Z\t7a1b2c3d-1111-4000-8000-0000000000{i:02}\tINFO\tgoal saved")));
@@ -193,17 +201,32 @@ async fn an_error_rate_alarm_classifies_the_apis_error_lines_with_examples_and_r
         .unwrap();
 
     assert_eq!(report.extra["playbook"], "error-rate");
+    // Per failed request: 30 with a database error (42 lines), 15 timeouts
+    // (30 lines), 45 requests in all.
     assert_eq!(
         report.extra["classes"],
-        json!({"database_connection": 42, "timeout": 15})
+        json!({"database_connection": 30, "timeout": 15})
     );
+    assert_eq!(report.extra["failed_requests"], 45);
     assert_eq!(
         report.title,
-        "[ALARM] high-error-rate: DB接続エラー 42/57件"
+        "[ALARM] high-error-rate: DB接続エラー 30/45 リクエスト"
     );
     assert_eq!(report.severity, shared::Severity::Critical);
-    let db = finding(&report, "errors-database_connection");
-    assert!(db.detail.contains("42/57"), "{}", db.detail);
+    let db = finding(&report, "errors-database-connection");
+    assert!(
+        db.detail.contains("30/45 リクエスト（67%、エラー行 42）"),
+        "{}",
+        db.detail
+    );
+    let timeouts = finding(&report, "errors-timeout");
+    assert!(
+        timeouts
+            .detail
+            .contains("15/45 リクエスト（33%、エラー行 30）"),
+        "{}",
+        timeouts.detail
+    );
     assert!(
         db.detail.contains("[6f7f0961-f834-4211-8a7a-f6fe80b88d00]"),
         "examples carry request ids: {}",

@@ -43,7 +43,13 @@ impl ErrorClass {
         ErrorClass::Other,
     ];
 
-    /// The stable id.
+    /// The finding id of this class's count, kebab-case like every
+    /// `check` id (`errors-database-connection`).
+    pub fn check_id(self) -> String {
+        format!("errors-{}", self.as_str().replace('_', "-"))
+    }
+
+    /// The stable id (snake_case, the keys of the report's `classes`).
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorClass::DatabaseConnection => "database_connection",
@@ -326,6 +332,22 @@ mod tests {
         assert!(err.contains("(unclosed"), "{err}");
         assert!(Classifier::from_json(r#"[{"class": "slow", "pattern": "x"}]"#).is_err());
         assert!(Classifier::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn finding_ids_are_kebab_case_and_class_keys_snake_case() {
+        let ids: Vec<String> = ErrorClass::ALL.iter().map(|c| c.check_id()).collect();
+        assert_eq!(
+            ids,
+            [
+                "errors-database-connection",
+                "errors-external-api",
+                "errors-validation",
+                "errors-timeout",
+                "errors-other"
+            ]
+        );
+        assert_eq!(ErrorClass::ExternalApi.as_str(), "external_api");
     }
 
     #[test]

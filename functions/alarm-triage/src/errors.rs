@@ -1,8 +1,14 @@
 //! The error-rate playbook's evidence, decided: which log lines are errors,
-//! their request IDs, counts and shares per class, and a few trimmed,
-//! redacted examples per class. Pure.
+//! their request IDs, counts of failed requests and shares per class, and a
+//! few trimmed, redacted examples per class. Pure.
+//!
+//! Counts are per failed request, not per line (DESIGN §4): Lambda writes
+//! two lines for one timed-out invocation (`Task timed out after …` and the
+//! `REPORT … Status: timeout` line) and a stack trace may span several log
+//! events, so one request id counts once per class; a line without a request
+//! id counts once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -29,10 +35,11 @@ pub fn is_error_line(line: &str) -> bool {
 }
 
 static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    // Lambda's text format `<time>\t<request id>\t<LEVEL>\t…`, `RequestId: <id>`,
-    // and the JSON format's `"requestId":"<id>"`.
+    // Lambda's text format `<time>\t<request id>\t<LEVEL>\t…` (its own
+    // `Task timed out` line separates with spaces), `RequestId: <id>`, and
+    // the JSON format's `"requestId":"<id>"`.
     Regex::new(
-        r#"(?:^\S+\t([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\t)|(?:RequestId:\s*([0-9a-f-]{36}))|(?:"requestId"\s*:\s*"([0-9a-f-]{36})")"#,
+        r#"(?:^\S+\s+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s)|(?:RequestId:\s*([0-9a-f-]{36}))|(?:"requestId"\s*:\s*"([0-9a-f-]{36})")"#,
     )
     .ok()
 });
@@ -95,58 +102,89 @@ pub struct Example {
     pub text: String,
 }
 
-/// A class's share of the window's errors.
+/// A class's share of the window's failed requests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassSummary {
     /// The class.
     pub class: ErrorClass,
-    /// Error lines of this class.
+    /// Failed requests with an error of this class (a line without a request id counts as one).
     pub count: usize,
-    /// `count / total`, 0–1.
+    /// Error lines of this class (a request may write several).
+    pub lines: usize,
+    /// `count / requests`, 0–1: the share of the failed requests that show this class.
     pub share: f64,
-    /// Up to [`EXAMPLES_PER_CLASS`] examples, distinct requests first.
+    /// Up to [`EXAMPLES_PER_CLASS`] examples, from distinct requests.
     pub examples: Vec<Example>,
 }
 
-/// Counts per class, largest first (ties in class order), with examples.
-/// Non-error lines are ignored.
+/// The window's errors: per class, and how many requests and lines they stand for.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorSummary {
+    /// Per class, most requests first (ties in class order).
+    pub classes: Vec<ClassSummary>,
+    /// Distinct failed requests (lines without a request id count one each).
+    pub requests: usize,
+    /// Error lines read.
+    pub lines: usize,
+}
+
+/// Who wrote a line: its request, or the line itself when it names none.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin {
+    Request(String),
+    Line(usize),
+}
+
+/// Counts failed requests per class, with examples. Non-error lines are ignored.
 pub fn summarize<'a>(
     lines: impl IntoIterator<Item = &'a str>,
     classifier: &Classifier,
-) -> Vec<ClassSummary> {
-    let mut by_class: BTreeMap<ErrorClass, (usize, Vec<Example>)> = BTreeMap::new();
-    let mut total = 0usize;
-    for line in lines.into_iter().filter(|l| is_error_line(l)) {
-        total += 1;
-        let class = classifier.classify(line);
-        let (count, examples) = by_class.entry(class).or_default();
-        *count += 1;
-        if examples.len() < EXAMPLES_PER_CLASS {
-            let request_id = request_id(line);
-            let seen = request_id.is_some() && examples.iter().any(|e| e.request_id == request_id);
-            if !seen {
-                examples.push(Example {
-                    request_id,
-                    text: trim_example(line),
-                });
-            }
+) -> ErrorSummary {
+    #[derive(Default)]
+    struct Tally {
+        origins: BTreeSet<Origin>,
+        lines: usize,
+        examples: Vec<Example>,
+    }
+    let mut by_class: BTreeMap<ErrorClass, Tally> = BTreeMap::new();
+    let mut all = BTreeSet::new();
+    let mut total_lines = 0usize;
+    for (n, line) in lines.into_iter().filter(|l| is_error_line(l)).enumerate() {
+        total_lines += 1;
+        let request_id = request_id(line);
+        let origin = request_id.clone().map_or(Origin::Line(n), Origin::Request);
+        all.insert(origin.clone());
+        let tally = by_class.entry(classifier.classify(line)).or_default();
+        tally.lines += 1;
+        let new_origin = tally.origins.insert(origin);
+        if new_origin && tally.examples.len() < EXAMPLES_PER_CLASS {
+            tally.examples.push(Example {
+                request_id,
+                text: trim_example(line),
+            });
         }
     }
-    let mut summaries: Vec<ClassSummary> = by_class
+    let requests = all.len();
+    let mut classes: Vec<ClassSummary> = by_class
         .into_iter()
-        .map(|(class, (count, examples))| ClassSummary {
+        .map(|(class, tally)| ClassSummary {
             class,
-            count,
-            share: if total == 0 {
+            count: tally.origins.len(),
+            lines: tally.lines,
+            share: if requests == 0 {
                 0.0
             } else {
-                count as f64 / total as f64
+                tally.origins.len() as f64 / requests as f64
             },
-            examples,
+            examples: tally.examples,
         })
         .collect();
-    summaries.sort_by(|a, b| b.count.cmp(&a.count).then(a.class.cmp(&b.class)));
-    summaries
+    classes.sort_by(|a, b| b.count.cmp(&a.count).then(a.class.cmp(&b.class)));
+    ErrorSummary {
+        classes,
+        requests,
+        lines: total_lines,
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +213,14 @@ mod tests {
     fn request_ids_come_from_the_text_and_json_formats() {
         assert_eq!(
             request_id(&format!("2026-11-28T01:00:00.000Z\t{RID}\tERROR\tx")).as_deref(),
+            Some(RID)
+        );
+        // Lambda's own timeout line separates with spaces.
+        assert_eq!(
+            request_id(&format!(
+                "2026-11-28T01:00:00.000Z {RID} Task timed out after 29.03 seconds"
+            ))
+            .as_deref(),
             Some(RID)
         );
         assert_eq!(
@@ -212,29 +258,71 @@ mod tests {
     }
 
     #[test]
-    fn summaries_count_share_and_keep_three_examples_from_distinct_requests() {
+    fn summaries_count_requests_share_and_keep_three_examples_from_distinct_requests() {
         let classifier = Classifier::defaults();
+        // 42 database lines from 3 requests (stack traces span several events).
         let mut lines: Vec<String> = (0..42)
             .map(|i| format!("2026-11-28T01:00:{:02}.000Z\t6f7f0961-f834-4211-8a7a-f6fe80b88d{:02}\tERROR\tError: connect ECONNREFUSED 10.0.3.25:5432", i % 60, i % 3))
             .collect();
-        lines.extend(
-            (0..15).map(|_| format!("RequestId: {RID} Error: Task timed out after 30.03 seconds")),
-        );
+        // 15 timed-out invocations, each written twice by Lambda.
+        for i in 0..15 {
+            let id = format!("7a1b2c3d-0000-4000-8000-0000000000{i:02}");
+            lines.push(format!(
+                "2026-11-28T01:01:00.000Z {id} Task timed out after 29.03 seconds"
+            ));
+            lines.push(format!("REPORT RequestId: {id}\tDuration: 29030.00 ms\tBilled Duration: 29000 ms\tMemory Size: 128 MB\tMax Memory Used: 90 MB\tStatus: timeout"));
+        }
+        // Two lines without a request id count once each.
+        lines.push("ERROR unhandled rejection".to_owned());
+        lines.push("ERROR unhandled rejection".to_owned());
         lines.push("2026-11-28T01:00:00.000Z\tINFO\tall good".to_owned());
-        let summaries = summarize(lines.iter().map(String::as_str), &classifier);
-        assert_eq!(summaries.len(), 2);
-        let db = &summaries[0];
-        assert_eq!((db.class, db.count), (ErrorClass::DatabaseConnection, 42));
-        assert!((db.share - 42.0 / 57.0).abs() < 1e-9);
+        let summary = summarize(lines.iter().map(String::as_str), &classifier);
+        assert_eq!((summary.requests, summary.lines), (3 + 15 + 2, 42 + 30 + 2));
+        let counts: Vec<(ErrorClass, usize, usize)> = summary
+            .classes
+            .iter()
+            .map(|c| (c.class, c.count, c.lines))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                (ErrorClass::Timeout, 15, 30),
+                (ErrorClass::DatabaseConnection, 3, 42),
+                (ErrorClass::Other, 2, 2),
+            ]
+        );
+        let timeout = &summary.classes[0];
+        assert!((timeout.share - 15.0 / 20.0).abs() < 1e-9);
+        let db = &summary.classes[1];
         assert_eq!(db.examples.len(), 3);
         let ids: std::collections::BTreeSet<_> =
             db.examples.iter().map(|e| e.request_id.clone()).collect();
         assert_eq!(ids.len(), 3, "examples from three requests");
-        let timeout = &summaries[1];
+        assert_eq!(summary.classes[2].examples.len(), 2);
         assert_eq!(
-            (timeout.class, timeout.count, timeout.examples.len()),
-            (ErrorClass::Timeout, 15, 1)
+            summarize(std::iter::empty(), &classifier),
+            ErrorSummary::default()
         );
-        assert!(summarize(std::iter::empty(), &classifier).is_empty());
+    }
+
+    #[test]
+    fn a_request_with_errors_of_two_classes_counts_once_in_each() {
+        let classifier = Classifier::defaults();
+        let lines = [
+            format!(
+                "2026-11-28T01:00:00.000Z\t{RID}\tERROR\tError: connect ECONNREFUSED 10.0.3.25:5432"
+            ),
+            format!("2026-11-28T01:00:29.000Z {RID} Task timed out after 29.03 seconds"),
+            format!("REPORT RequestId: {RID}\tDuration: 29030.00 ms\tStatus: timeout"),
+        ];
+        let summary = summarize(lines.iter().map(String::as_str), &classifier);
+        assert_eq!(summary.requests, 1);
+        assert!(
+            summary
+                .classes
+                .iter()
+                .all(|c| c.count == 1 && c.share == 1.0)
+        );
+        assert_eq!(summary.classes.len(), 2);
     }
 }

@@ -145,6 +145,7 @@ struct Outcome {
     next_steps: Vec<String>,
     headline: String,
     classes: Option<BTreeMap<&'static str, usize>>,
+    failed_requests: Option<usize>,
     bottleneck: Option<Bottleneck>,
     cause: Option<Cause>,
     log_group: bool,
@@ -211,6 +212,7 @@ pub async fn run(state: &State, alarm: &AlarmEvent, dry_run: bool) -> Result<Rep
         .extra("state", alarm.state.as_str())
         .extra("playbook", playbook.id())
         .extra("classes", outcome.classes)
+        .extra("failed_requests", outcome.failed_requests)
         .extra("bottleneck", outcome.bottleneck.map(Bottleneck::as_str))
         .extra("cause", outcome.cause.map(Cause::as_str))
         .extra("region", &region)
@@ -248,29 +250,32 @@ async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome
             return outcome;
         }
     };
-    let summaries = errors::summarize(lines.lines.iter().map(String::as_str), &config.classifier);
-    let total: usize = summaries.iter().map(|s| s.count).sum();
+    let summary = errors::summarize(lines.lines.iter().map(String::as_str), &config.classifier);
     if lines.truncated {
         outcome.findings.push(texts.truncated(lines.scanned));
     }
-    if summaries.is_empty() {
+    if summary.classes.is_empty() {
         outcome
             .findings
             .push(texts.no_error_lines(group, minutes(config.lookback)));
     }
-    for summary in &summaries {
-        outcome.findings.push(texts.class_finding(summary, total));
+    for class in &summary.classes {
+        outcome
+            .findings
+            .push(texts.class_finding(class, summary.requests));
         outcome
             .next_steps
-            .push(texts.remedy(summary.class, config.common.runbook.db_connections_max));
+            .push(texts.remedy(class.class, config.common.runbook.db_connections_max));
     }
-    outcome.headline = texts.headline_errors(summaries.first(), total);
+    outcome.headline = texts.headline_errors(summary.classes.first(), summary.requests);
     outcome.classes = Some(
-        summaries
+        summary
+            .classes
             .iter()
             .map(|s| (s.class.as_str(), s.count))
             .collect(),
     );
+    outcome.failed_requests = Some(summary.requests);
     outcome
 }
 

@@ -143,7 +143,9 @@ impl Texts {
         }
     }
 
-    pub(crate) fn class_finding(&self, summary: &ClassSummary, total: usize) -> Finding {
+    /// One class's count: failed requests of the class out of all failed
+    /// requests, with the lines they wrote and examples.
+    pub(crate) fn class_finding(&self, summary: &ClassSummary, requests: usize) -> Finding {
         let examples: Vec<String> = summary
             .examples
             .iter()
@@ -154,18 +156,20 @@ impl Texts {
             .collect();
         let head = self.ja_en(
             format!(
-                "{}: {}/{} 件（{:.0}%）",
+                "{}: {}/{} リクエスト（{:.0}%、エラー行 {}）",
                 self.class_name(summary.class),
                 summary.count,
-                total,
-                summary.share * 100.0
+                requests,
+                summary.share * 100.0,
+                summary.lines
             ),
             format!(
-                "{}: {}/{} ({:.0} %)",
+                "{}: {}/{} requests ({:.0} %, {} error lines)",
                 self.class_name(summary.class),
                 summary.count,
-                total,
-                summary.share * 100.0
+                requests,
+                summary.share * 100.0,
+                summary.lines
             ),
         );
         let detail = if examples.is_empty() {
@@ -173,12 +177,8 @@ impl Texts {
         } else {
             format!("{head} — {}", examples.join(" / "))
         };
-        Finding::new(
-            format!("errors-{}", summary.class.as_str()),
-            FindingStatus::Warning,
-            detail,
-        )
-        .measured(summary.count as f64, total as f64)
+        Finding::new(summary.class.check_id(), FindingStatus::Warning, detail)
+            .measured(summary.count as f64, requests as f64)
     }
 
     pub(crate) fn no_error_lines(&self, group: &str, minutes: i64) -> Finding {
@@ -384,11 +384,21 @@ impl Texts {
         out
     }
 
-    pub(crate) fn headline_errors(&self, top: Option<&ClassSummary>, total: usize) -> String {
+    pub(crate) fn headline_errors(&self, top: Option<&ClassSummary>, requests: usize) -> String {
         match top {
             Some(top) => self.ja_en(
-                format!("{} {}/{}件", self.class_name(top.class), top.count, total),
-                format!("{} {}/{}", self.class_name(top.class), top.count, total),
+                format!(
+                    "{} {}/{} リクエスト",
+                    self.class_name(top.class),
+                    top.count,
+                    requests
+                ),
+                format!(
+                    "{} {}/{} requests",
+                    self.class_name(top.class),
+                    top.count,
+                    requests
+                ),
             ),
             None => self.ja_en("エラー行なし".into(), "no error lines".into()),
         }

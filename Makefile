@@ -1,7 +1,9 @@
 # goal-mandala-ops — the two commands a newcomer needs:
 #   make demo   an emulated goal-mandala-production, every function run, reports printed
 #   make test   everything the tests need installed, then all the tests
-.PHONY: demo test lint ci bed tools postgres clean-venv
+.PHONY: demo test lint ci bench bed tools postgres clean-venv
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,6 +14,13 @@ demo: bed tools
 
 test: bed postgres
 	cargo test --workspace --locked
+
+# Cold start, memory and size of every function's release bootstrap (each
+# built on its own, as `sam build` does), the classifier's throughput and a
+# rotation's calls per step. Reports figures; asserts no time.
+bench: bed postgres
+	for f in $(FUNCTIONS); do cargo build --release --locked -q -p $$f || exit 1; done
+	cargo bench -p integration-tests --bench startup --locked -q
 
 # Formatting, clippy with warnings as errors, and the SAM template lint.
 lint: tools

@@ -13,6 +13,8 @@ mod inbox;
 mod moto;
 pub mod payloads;
 mod postgres;
+pub mod rotation;
+pub mod runtime_api;
 
 pub use inbox::Inbox;
 pub use moto::{Bed, BedRequest};

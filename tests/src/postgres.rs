@@ -14,6 +14,8 @@ pub struct PostgresOptions {
     pub tls: bool,
     /// Log every statement (`log_statement=all`), to check what reaches the server log.
     pub log_statements: bool,
+    /// Log every login (`log_connections=on`), to count them.
+    pub log_connections: bool,
 }
 
 /// A running PostgreSQL cluster owned by the test; stopped and deleted on drop.
@@ -72,6 +74,9 @@ impl Postgres {
         }
         if options.log_statements {
             settings.push("log_statement=all".to_owned());
+        }
+        if options.log_connections {
+            settings.push("log_connections=on".to_owned());
         }
         // Settings go into postgresql.conf, so a stopped server starts again
         // as it was. A port can be taken between probing and binding: try a

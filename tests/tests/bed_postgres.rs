@@ -62,6 +62,7 @@ fn tls_server_verifies_against_its_ca_and_not_another() {
     let tls = PostgresOptions {
         tls: true,
         log_statements: false,
+        ..PostgresOptions::default()
     };
     let pg = server(tls);
     assert_logged_in(&login(&pg, PASSWORD, &verify_full(&pg.ca_file())), true);
@@ -77,6 +78,7 @@ fn a_stopped_server_refuses_connections_until_started_again() {
     let pg = server(PostgresOptions {
         tls: false,
         log_statements: true,
+        ..PostgresOptions::default()
     });
     pg.stop().unwrap();
     assert!(!login(&pg, PASSWORD, "sslmode=disable").status.success());

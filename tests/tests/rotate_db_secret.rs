@@ -7,7 +7,6 @@
 use std::process::Command;
 
 use aws_sdk_secretsmanager::Client as SecretsManager;
-use aws_sdk_secretsmanager::types::RotationRulesType;
 use bed::{Bed, Inbox, Postgres, PostgresOptions, capture_logs};
 use lambda_runtime::{Context, LambdaEvent};
 use rotate_db_secret::{RotationConfig, State};
@@ -44,6 +43,7 @@ impl Rotation {
         let pg = Postgres::start(PostgresOptions {
             tls,
             log_statements: true,
+            ..PostgresOptions::default()
         })
         .unwrap();
         // Keep the test's own CREATE ROLE (with the first password) out of the server log.
@@ -80,6 +80,7 @@ impl Rotation {
                 _other = Postgres::start(PostgresOptions {
                     tls: true,
                     log_statements: false,
+                    ..PostgresOptions::default()
                 })
                 .unwrap();
                 let copy = std::env::temp_dir().join(format!("wrong-ca-{}.pem", pg.port()));
@@ -101,80 +102,25 @@ impl Rotation {
     /// AWSPENDING, AWSCURRENT and AWSPREVIOUS where they were (TESTBED.md:
     /// moto moves AWSCURRENT itself, so the labels are put back).
     async fn begin(&self) -> String {
-        let stages = self.stages().await;
-        let holder = |stage: &str| {
+        let holder = |stages: &[(String, Vec<String>)], stage: &str| {
             stages
                 .iter()
                 .find(|(_, s)| s.iter().any(|x| x == stage))
                 .map(|(v, _)| v.clone())
         };
-        if let Some(done) = holder("AWSPENDING") {
-            self.label("AWSPENDING", None, Some(&done)).await;
-        }
-        let (current, previous) = (holder("AWSCURRENT").unwrap(), holder("AWSPREVIOUS"));
-        let token = self
-            .sm
-            .rotate_secret()
-            .secret_id(SECRET)
-            .rotation_rules(
-                RotationRulesType::builder()
-                    .automatically_after_days(90)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .version_id
-            .unwrap();
-        self.label("AWSCURRENT", Some(&current), Some(&token)).await;
-        match previous {
-            Some(previous) => {
-                self.label("AWSPREVIOUS", Some(&previous), Some(&token))
-                    .await
-            }
-            None => self.label("AWSPREVIOUS", None, Some(&token)).await,
-        }
-        self.label("AWSPENDING", Some(&token), None).await;
+        let current = holder(&self.stages().await, "AWSCURRENT").unwrap();
+        let token = bed::rotation::begin(&self.sm, SECRET).await.unwrap();
         let stages = self.stages().await;
         assert_eq!(
             stages.iter().find(|(v, _)| *v == token).unwrap().1,
             vec!["AWSPENDING".to_owned()]
         );
-        assert!(
-            stages
-                .iter()
-                .find(|(v, _)| *v == current)
-                .unwrap()
-                .1
-                .contains(&"AWSCURRENT".to_owned())
-        );
+        assert_eq!(holder(&stages, "AWSCURRENT"), Some(current));
         token
     }
 
-    async fn label(&self, stage: &str, to: Option<&str>, from: Option<&str>) {
-        self.sm
-            .update_secret_version_stage()
-            .secret_id(SECRET)
-            .version_stage(stage)
-            .set_move_to_version_id(to.map(str::to_owned))
-            .set_remove_from_version_id(from.map(str::to_owned))
-            .send()
-            .await
-            .unwrap();
-    }
-
     async fn stages(&self) -> Vec<(String, Vec<String>)> {
-        let d = self
-            .sm
-            .describe_secret()
-            .secret_id(SECRET)
-            .send()
-            .await
-            .unwrap();
-        d.version_ids_to_stages
-            .unwrap_or_default()
-            .into_iter()
-            .collect()
+        bed::rotation::stages(&self.sm, SECRET).await.unwrap()
     }
 
     async fn value(&self, stage: &str) -> Value {

@@ -258,6 +258,7 @@ where
     T: Task,
     E: fmt::Display,
 {
+    let started = std::time::Instant::now();
     telemetry::init();
     let config = load_or_exit(config(&Env::from_process()));
     let sdk = aws::load_sdk_config().await;
@@ -268,6 +269,8 @@ where
             std::process::exit(2)
         }
     };
+    let init_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(function = T::FUNCTION, init_ms, "ready");
     lambda_runtime::run(service_fn(|event| handle(&task, event))).await
 }
 

@@ -318,6 +318,27 @@ async fn every_step_twice_and_a_second_rotation_work() {
 }
 
 #[tokio::test]
+async fn a_database_still_on_the_awsprevious_password_is_moved_with_it() {
+    let r = Rotation::start(Setup::Plain).await;
+    r.rotate(&r.begin().await).await;
+    // The database went back to the first password (a restore, a manual
+    // change): AWSCURRENT no longer logs in, AWSPREVIOUS does.
+    r.pg.psql_unlogged(&format!("ALTER ROLE {USER} PASSWORD '{FIRST_PASSWORD}'"))
+        .unwrap();
+    assert_eq!(r.value("AWSPREVIOUS").await["password"], FIRST_PASSWORD);
+
+    let token = r.begin().await;
+    r.rotate(&token).await;
+
+    let newest = r.value("AWSCURRENT").await["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(r.logs_in(&newest, false));
+    assert!(!r.logs_in(FIRST_PASSWORD, false));
+}
+
+#[tokio::test]
 async fn database_down_at_set_secret_keeps_awscurrent_working_and_a_rerun_completes() {
     let r = Rotation::start(Setup::Plain).await;
     let token = r.begin().await;

@@ -10,11 +10,19 @@
 //! `is_match` (literal prefilters make a miss cheap) and the first match
 //! stops the scan — measured faster than one `RegexSet`, which must find
 //! every matching pattern of a line.
+//!
+//! Patterns match case-insensitively over the line's bytes with ASCII
+//! classes (`\w`, `\d`, `\s`, `\b` are ASCII; literal text in any script
+//! still matches): error messages are ASCII, and the ASCII engines compile
+//! in about half the time and leave the Unicode tables out of the binary.
+//! The default table is compiled on first use — only a triage that reads
+//! error lines needs it, not every cold start.
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
-use regex::{Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 /// The runbook's error classes (report field `classes`).
@@ -207,38 +215,44 @@ pub const DEFAULT_RULES: &[(ErrorClass, &str)] = &[
     ),
 ];
 
-/// Compiled rules, in order.
+/// Compiles `pattern` the way every rule is matched.
+fn compile(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .unicode(false)
+        .build()
+        .map_err(|e| format!("pattern `{pattern}`: {e}"))
+}
+
+/// The default rules, compiled on first use (they are tested to compile).
+static DEFAULTS: LazyLock<Vec<(Regex, ErrorClass)>> = LazyLock::new(|| {
+    DEFAULT_RULES
+        .iter()
+        .filter_map(|(class, pattern)| compile(pattern).ok().map(|regex| (regex, *class)))
+        .collect()
+});
+
+/// The rules: the configured ones (compiled at start-up, so a bad pattern
+/// fails the configuration), then the defaults.
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    rules: Vec<(Regex, ErrorClass)>,
+    extra: Vec<(Regex, ErrorClass)>,
 }
 
 impl Classifier {
     /// The default rules.
     pub fn defaults() -> Self {
-        // The defaults are tested to compile; an empty set can't fail.
-        Self::with_extra(&[]).unwrap_or_else(|_| Classifier { rules: Vec::new() })
+        Classifier { extra: Vec::new() }
     }
 
     /// `extra` rules first, then the defaults. A pattern that does not
     /// compile is an error naming it.
     pub fn with_extra(extra: &[Rule]) -> Result<Self, String> {
-        let rules: Vec<(ErrorClass, &str)> = extra
+        let extra = extra
             .iter()
-            .map(|r| (r.class, r.pattern.as_str()))
-            .chain(DEFAULT_RULES.iter().copied())
-            .collect();
-        let rules = rules
-            .into_iter()
-            .map(|(class, pattern)| {
-                RegexBuilder::new(pattern)
-                    .case_insensitive(true)
-                    .build()
-                    .map(|regex| (regex, class))
-                    .map_err(|e| format!("pattern `{pattern}`: {e}"))
-            })
+            .map(|r| compile(&r.pattern).map(|regex| (regex, r.class)))
             .collect::<Result<_, _>>()?;
-        Ok(Classifier { rules })
+        Ok(Classifier { extra })
     }
 
     /// Reads `TRIAGE_ERROR_RULES`-style JSON (`[{"class", "pattern"}]`) over the defaults.
@@ -249,10 +263,18 @@ impl Classifier {
         Self::with_extra(&extra)
     }
 
+    /// Compiles the default table now (e.g. on a blocking thread while the
+    /// log lines are still being read).
+    pub fn prepare() {
+        LazyLock::force(&DEFAULTS);
+    }
+
     /// The class of `line`: the first matching rule's, else `other`.
     pub fn classify(&self, line: &str) -> ErrorClass {
-        self.rules
+        let line = line.as_bytes();
+        self.extra
             .iter()
+            .chain(DEFAULTS.iter())
             .find(|(regex, _)| regex.is_match(line))
             .map_or(ErrorClass::Other, |(_, class)| *class)
     }
@@ -280,6 +302,30 @@ mod tests {
                 (class, source, line)
             })
             .collect()
+    }
+
+    #[test]
+    fn every_default_rule_compiles() {
+        for (_, pattern) in DEFAULT_RULES {
+            compile(pattern).unwrap();
+        }
+        assert_eq!(DEFAULTS.len(), DEFAULT_RULES.len());
+    }
+
+    #[test]
+    fn classes_are_ascii_and_literals_any_script() {
+        let classifier = Classifier::from_json(
+            r#"[{"class": "database_connection", "pattern": "DB\\s*接続エラー"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            classifier.classify("ERROR DB 接続エラー: タイムアウト"),
+            ErrorClass::DatabaseConnection
+        );
+        assert_eq!(
+            classifier.classify("ERROR 接続できません"),
+            ErrorClass::Other
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Serialize;
 
 use crate::classify::{Classifier, ErrorClass};
@@ -34,27 +34,38 @@ pub fn is_error_line(line: &str) -> bool {
         || line.contains("Status: timeout")
 }
 
+/// A pattern with ASCII classes over a line's bytes (as the classifier's).
+fn ascii(pattern: &str) -> Option<Regex> {
+    RegexBuilder::new(pattern).unicode(false).build().ok()
+}
+
+/// `bytes` of a valid UTF-8 line after an ASCII-bounded edit, as text.
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
     // Lambda's text format `<time>\t<request id>\t<LEVEL>\t…` (its own
     // `Task timed out` line separates with spaces), `RequestId: <id>`, and
     // the JSON format's `"requestId":"<id>"`.
-    Regex::new(
+    ascii(
         r#"(?:^\S+\s+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s)|(?:RequestId:\s*([0-9a-f-]{36}))|(?:"requestId"\s*:\s*"([0-9a-f-]{36})")"#,
     )
-    .ok()
 });
 
 /// The Lambda request ID a log line belongs to, when it names one.
 pub fn request_id(line: &str) -> Option<String> {
-    let caps = REQUEST_ID.as_ref()?.captures(line)?;
+    let caps = REQUEST_ID.as_ref()?.captures(line.as_bytes())?;
     (1..=3)
         .find_map(|i| caps.get(i))
-        .map(|m| m.as_str().to_owned())
+        .map(|m| text(m.as_bytes()))
 }
 
 static LAMBDA_PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
     // `2026-11-28T01:00:00.000Z <request id> [LEVEL]` at the start of a text-format line.
-    Regex::new(r"^\d{4}-\d\d-\d\dT[0-9:.]+Z\s+(RequestId:\s*)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s+((ERROR|WARN|INFO)\s+)?").ok()
+    ascii(
+        r"^\d{4}-\d\d-\d\dT[0-9:.]+Z\s+(RequestId:\s*)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s+((ERROR|WARN|INFO)\s+)?",
+    )
 });
 
 static SECRETS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
@@ -69,7 +80,7 @@ static SECRETS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(AKIA|ASIA)[A-Z0-9]{16}\b", "$1****************"),
     ]
     .into_iter()
-    .filter_map(|(pattern, replacement)| Regex::new(pattern).ok().map(|r| (r, replacement)))
+    .filter_map(|(pattern, replacement)| ascii(pattern).map(|r| (r, replacement)))
     .collect()
 });
 
@@ -78,12 +89,12 @@ static SECRETS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 pub fn trim_example(line: &str) -> String {
     // The time and request id are shown apart; keep the message.
     let line = match LAMBDA_PREFIX.as_ref() {
-        Some(prefix) => prefix.replace(line, ""),
-        None => line.into(),
+        Some(prefix) => text(&prefix.replace(line.as_bytes(), &b""[..])),
+        None => line.to_owned(),
     };
     let mut text = line.split_whitespace().collect::<Vec<_>>().join(" ");
     for (pattern, replacement) in SECRETS.iter() {
-        text = pattern.replace_all(&text, *replacement).into_owned();
+        text = self::text(&pattern.replace_all(text.as_bytes(), replacement.as_bytes()));
     }
     if text.chars().count() > EXAMPLE_MAX_CHARS {
         let cut: String = text.chars().take(EXAMPLE_MAX_CHARS - 1).collect();
@@ -255,6 +266,12 @@ mod tests {
         let cut = trim_example(&long);
         assert_eq!(cut.chars().count(), EXAMPLE_MAX_CHARS);
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn every_pattern_compiles_so_masking_never_silently_stops() {
+        assert!(REQUEST_ID.is_some() && LAMBDA_PREFIX.is_some());
+        assert_eq!(SECRETS.len(), 4);
     }
 
     #[test]

@@ -237,11 +237,15 @@ async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome
         log_group: true,
         ..Outcome::default()
     };
+    // The rule table compiles on another thread while the lines are read.
+    let prepared = tokio::task::spawn_blocking(classify::Classifier::prepare);
     let read = bounded(
         config.gather_timeout,
         logs::error_lines(&state.logs, group, start, end, config.max_events),
     )
     .await;
+    // A failed warm-up only means the first classification compiles the table.
+    let _ = prepared.await;
     let lines = match read {
         Ok(lines) => lines,
         Err(why) => {

@@ -176,12 +176,20 @@ pub async fn run_step(
     }
     let id = request.secret_id.as_str();
     let token = request.token.as_str();
-    let current = || async {
+    // Each value is read when the step needs it, not before: a step reads
+    // AWSCURRENT only to copy it or fall back to it, AWSPREVIOUS only when
+    // AWSCURRENT no longer logs in (and only if there is such a version).
+    let current = async || {
         secrets::get(&state.secrets, id, AWSCURRENT, None)
             .await?
             .ok_or_else(|| Error::Unexpected("the secret has no AWSCURRENT value".into()))
     };
-    let pending = || async {
+    let has_previous = version_with(&facts.versions, AWSPREVIOUS).is_some();
+    let previous = async || match has_previous {
+        true => secrets::get(&state.secrets, id, AWSPREVIOUS, None).await,
+        false => Ok(None),
+    };
+    let pending = async || {
         secrets::get(&state.secrets, id, AWSPENDING, Some(token))
             .await?
             .ok_or_else(|| {
@@ -210,12 +218,11 @@ pub async fn run_step(
             Ok(Outcome::Created)
         }
         Step::Set => {
-            let (current, pending) = (current().await?, pending().await?);
-            let previous = secrets::get(&state.secrets, id, AWSPREVIOUS, None).await?;
-            set_pending(&state.connector, &current, &pending, previous.as_ref()).await
+            let pending = pending().await?;
+            set_pending(&state.connector, &pending, &current, &previous).await
         }
         Step::Test => {
-            let (current, pending) = (current().await?, pending().await?);
+            let pending = pending().await?;
             let client = state
                 .connector
                 .login(&pending)
@@ -225,16 +232,17 @@ pub async fn run_step(
                     source: None,
                 })?;
             if let Err(err) = db::check_query(&client).await {
-                restore(&client, &current).await;
+                if let Ok(current) = current().await {
+                    restore(&client, &current).await;
+                }
                 return Err(err);
             }
             Ok(Outcome::Tested)
         }
         Step::Finish => {
-            let (current, pending) = (current().await?, pending().await?);
-            let previous = secrets::get(&state.secrets, id, AWSPREVIOUS, None).await?;
+            let pending = pending().await?;
             // Applications switch to AWSPENDING now: make sure the database has it.
-            set_pending(&state.connector, &current, &pending, previous.as_ref()).await?;
+            set_pending(&state.connector, &pending, &current, &previous).await?;
             let current_version = version_with(&facts.versions, AWSCURRENT);
             if let Err(err) = secrets::promote(&state.secrets, id, token, current_version).await {
                 // A lost reply may hide a label that did move.
@@ -242,7 +250,9 @@ pub async fn run_step(
                     .await
                     .is_ok_and(|f| version_with(&f.versions, AWSCURRENT) == Some(token));
                 if !moved {
-                    if let Ok(client) = state.connector.login(&pending).await {
+                    if let (Ok(client), Ok(current)) =
+                        (state.connector.login(&pending).await, current().await)
+                    {
                         restore(&client, &current).await;
                     }
                     return Err(err);
@@ -266,24 +276,26 @@ pub async fn run_step(
 
 /// setSecret: done if the pending password already works; else log in with
 /// AWSCURRENT (then AWSPREVIOUS), set the pending password's verifier, and
-/// prove it with a fresh login — or put the old password back.
+/// prove it with a fresh login — or put the old password back. AWSCURRENT
+/// and AWSPREVIOUS are read only when they are needed.
 async fn set_pending(
     connector: &Connector,
-    current: &DbSecret,
     pending: &DbSecret,
-    previous: Option<&DbSecret>,
+    current: &impl AsyncFn() -> Result<DbSecret, Error>,
+    previous: &impl AsyncFn() -> Result<Option<DbSecret>, Error>,
 ) -> Result<Outcome, Error> {
     let pending_login = match connector.login(pending).await {
         Ok(_) => return Ok(Outcome::AlreadySet),
         Err(e) => e,
     };
-    same_account(current, pending, AWSCURRENT)?;
-    let (client, via, old) = match connector.login(current).await {
+    let current = current().await?;
+    same_account(&current, pending, AWSCURRENT)?;
+    let (client, via, old) = match connector.login(&current).await {
         Ok(client) => (client, AWSCURRENT, current.clone()),
         Err(current_login) => {
-            let previous_login = match previous {
+            let previous_login = match previous().await? {
                 Some(previous) => {
-                    let previous = previous.with_tls_of(current);
+                    let previous = previous.with_tls_of(&current);
                     same_account(&previous, pending, AWSPREVIOUS)?;
                     connector.login(&previous).await.map(|c| (c, previous))
                 }

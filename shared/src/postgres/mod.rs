@@ -6,7 +6,7 @@
 mod secret;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rustls::RootCertStore;
@@ -23,9 +23,21 @@ use crate::ConfigError;
 /// How a function connects: verified TLS roots, the login time limit and its name.
 #[derive(Clone)]
 pub struct Connector {
-    tls: MakeRustlsConnect,
+    roots: Roots,
+    /// The TLS set-up, made at the first TLS login (a run that never logs in
+    /// over TLS never loads the system's roots).
+    tls: Arc<OnceLock<Result<MakeRustlsConnect, String>>>,
     timeout: Duration,
     application_name: &'static str,
+}
+
+/// What the database certificate must chain to.
+#[derive(Clone)]
+enum Roots {
+    /// `DB_CA_BUNDLE`, read and checked at start-up.
+    Bundle(Arc<RootCertStore>),
+    /// The system's roots, loaded when first needed.
+    System,
 }
 
 impl std::fmt::Debug for Connector {
@@ -37,16 +49,16 @@ impl std::fmt::Debug for Connector {
 }
 
 impl Connector {
-    /// TLS trusting `ca_bundle` (`DB_CA_BUNDLE`, PEM) or, when `None`, the
-    /// system's roots; certificates and host names are always verified.
-    /// Each login gives up after `timeout` and names itself `application_name`.
+    /// TLS trusting `ca_bundle` (`DB_CA_BUNDLE`, PEM; read and checked now)
+    /// or, when `None`, the system's roots (loaded at the first TLS login);
+    /// certificates and host names are always verified. Each login gives up
+    /// after `timeout` and names itself `application_name`.
     pub fn new(
         ca_bundle: Option<&Path>,
         timeout: Duration,
         application_name: &'static str,
     ) -> Result<Self, ConfigError> {
-        let mut roots = RootCertStore::empty();
-        match ca_bundle {
+        let roots = match ca_bundle {
             Some(path) => {
                 let bad = |e: &dyn std::fmt::Display| {
                     ConfigError::new("DB_CA_BUNDLE", format!("{}: {e}", path.display()))
@@ -55,30 +67,51 @@ impl Connector {
                     .map_err(|e| bad(&e))?
                     .collect::<Result<_, _>>()
                     .map_err(|e| bad(&e))?;
-                let (added, _) = roots.add_parsable_certificates(certs);
+                let mut store = RootCertStore::empty();
+                let (added, _) = store.add_parsable_certificates(certs);
                 if added == 0 {
                     return Err(ConfigError::new(
                         "DB_CA_BUNDLE",
                         format!("{} holds no usable CA certificate", path.display()),
                     ));
                 }
+                Roots::Bundle(Arc::new(store))
             }
-            None => {
-                let found = rustls_native_certs::load_native_certs();
-                roots.add_parsable_certificates(found.certs);
-            }
-        }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ConfigError::new("DB_CA_BUNDLE", format!("TLS set-up: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+            None => Roots::System,
+        };
         Ok(Connector {
-            tls: MakeRustlsConnect::new(tls),
+            roots,
+            tls: Arc::new(OnceLock::new()),
             timeout,
             application_name,
         })
+    }
+
+    /// The verified-TLS set-up, made once.
+    fn tls(&self) -> Result<MakeRustlsConnect, LoginError> {
+        self.tls
+            .get_or_init(|| {
+                let roots = match &self.roots {
+                    Roots::Bundle(store) => store.as_ref().clone(),
+                    Roots::System => {
+                        let mut store = RootCertStore::empty();
+                        let found = rustls_native_certs::load_native_certs();
+                        store.add_parsable_certificates(found.certs);
+                        store
+                    }
+                };
+                let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+                rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map(|b| {
+                        MakeRustlsConnect::new(
+                            b.with_root_certificates(roots).with_no_client_auth(),
+                        )
+                    })
+                    .map_err(|e| format!("TLS set-up: {e}"))
+            })
+            .clone()
+            .map_err(LoginError::Other)
     }
 
     /// Logs in as the secret's user. The error says why, never with the password.
@@ -92,15 +125,19 @@ impl Connector {
             .application_name(self.application_name)
             .connect_timeout(self.timeout);
         let tls = secret.tls().map_err(|e| LoginError::Other(e.to_string()))?;
+        let tls_setup = match tls {
+            Tls::VerifyFull => Some(self.tls()?),
+            Tls::Disabled => None,
+        };
         let attempt = async {
-            match tls {
-                Tls::VerifyFull => {
+            match tls_setup {
+                Some(verified) => {
                     pg.ssl_mode(SslMode::Require);
-                    let (client, connection) = pg.connect(self.tls.clone()).await?;
+                    let (client, connection) = pg.connect(verified).await?;
                     tokio::spawn(connection);
                     Ok::<_, tokio_postgres::Error>(client)
                 }
-                Tls::Disabled => {
+                None => {
                     tracing::warn!(
                         host = secret.host(),
                         "the secret sets \"ssl\": false: connecting WITHOUT TLS"

@@ -30,6 +30,7 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=ap-northeast-1 AWS_D
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
 { read -r topic; read -r inbox; } < <("$py" tests/bed/seed_demo.py)
 export NOTIFY_TOPIC_ARN="$topic" REPORT_LANG="${REPORT_LANG:-ja}" REPORT_TIMEZONE="${REPORT_TIMEZONE:-Asia/Tokyo}"
+export FRONTEND_BUCKET=goal-mandala-production-frontend
 echo "endpoint $AWS_ENDPOINT_URL, cluster goal-mandala-production, topic $topic"
 
 say "Starting PostgreSQL with TLS (a throwaway CA) as the emulated Aurora endpoint"
@@ -77,7 +78,7 @@ invoke() { # name, event file, what it shows
     return 0
   fi
   target/debug/report-text <"$out"
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","bottleneck","cause") if k in r}, ensure_ascii=False))' <"$out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","failed_requests","bottleneck","cause","date","metric_requests") if k in r}, ensure_ascii=False))' <"$out"
 }
 
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "04:30 JST の定時実行: スナップショットを作成"
@@ -110,6 +111,10 @@ invoke budget-alert events/budget-alert/scheduler-input.json "月曜 09:00 JST �
 invoke budget-alert events/budget-alert/first-run-of-month.json "月初の定時実行: 先月の確定値つき（リクエスト 3 回）"
 invoke budget-alert events/budget-alert/month.json "手動: 過去の月（2026-10）の確定値"
 invoke budget-alert events/budget-alert/invalid.json "不正な月: InvalidInput で Cost Explorer を呼ばない"
+
+"$py" tests/bed/seed_demo.py health >"$work/health.json"
+invoke daily-health "$work/health.json" "09:00 JST の日次ヘルスチェック: 昨日のダッシュボード（API リクエスト急増・p95 悪化）とアラーム 1 件"
+invoke daily-health events/daily-health/invalid.json "存在しない日付: InvalidInput で何も読まない"
 
 say "rotate-db-secret — Secrets Manager のローテーション（90 日ごと）を 4 ステップで実行"
 token=$("$py" tests/bed/seed_demo.py begin-rotation)

@@ -17,3 +17,9 @@ pub async fn load_sdk_config() -> SdkConfig {
         .load()
         .await
 }
+
+/// The region of `sdk` (`AWS_REGION`), for console links; Lambda always sets it.
+pub fn region_of(sdk: &SdkConfig) -> String {
+    sdk.region()
+        .map_or_else(|| "ap-northeast-1".to_owned(), ToString::to_string)
+}

@@ -122,10 +122,40 @@ impl Env {
         }
     }
 
+    /// A comma-separated list of IAM user names (spaces around entries
+    /// ignored), or `default` when unset; empty or malformed is an error.
+    pub fn iam_users(&self, name: &str, default: &str) -> Result<Vec<String>, ConfigError> {
+        let users: Vec<String> = self
+            .string_or(name, default)
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if users.is_empty() || !users.iter().all(|u| valid_iam_user_name(u)) {
+            return Err(ConfigError::new(
+                name,
+                "expected comma-separated IAM user names (letters, digits, +=,.@_-)",
+            ));
+        }
+        Ok(users)
+    }
+
     /// A string, or `default` when unset.
     pub fn string_or(&self, name: &str, default: impl Into<String>) -> String {
         self.get(name).map_or_else(|| default.into(), str::to_owned)
     }
+}
+
+/// The runbook's deploy user (`ROTATE_USERS`, `AUDIT_WATCH_USERS` default).
+pub const DEFAULT_DEPLOY_USER: &str = "github-actions-deploy";
+
+/// Whether `name` is a valid IAM user name (1–64 of letters, digits and `+=,.@_-`).
+pub fn valid_iam_user_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {
@@ -345,6 +375,25 @@ mod tests {
             config.require_topic().unwrap_err().variable,
             "NOTIFY_TOPIC_ARN"
         );
+    }
+
+    #[test]
+    fn iam_user_lists_trim_and_refuse_bad_names() {
+        let env = Env::from_pairs([("USERS", " deploy-a, deploy-b ,")]);
+        assert_eq!(
+            env.iam_users("USERS", "x").unwrap(),
+            ["deploy-a", "deploy-b"]
+        );
+        assert_eq!(
+            Env::default()
+                .iam_users("USERS", DEFAULT_DEPLOY_USER)
+                .unwrap(),
+            [DEFAULT_DEPLOY_USER]
+        );
+        for bad in [",", "bad user", &"x".repeat(65)] {
+            let env = Env::from_pairs([("USERS", bad)]);
+            assert_eq!(env.iam_users("USERS", "x").unwrap_err().variable, "USERS");
+        }
     }
 
     #[test]

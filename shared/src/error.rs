@@ -3,7 +3,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use aws_sdk_sns::error::SdkError;
+use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use lambda_runtime::Diagnostic;
 
@@ -66,6 +66,9 @@ pub enum Error {
     Aws {
         /// The API operation, e.g. `CreateDBClusterSnapshot`.
         operation: &'static str,
+        /// The service's error code (`AccessDenied`, `ThrottlingException`), or
+        /// what kind of failure it was when the service never answered.
+        code: String,
         /// The service error with its context, rendered once.
         message: String,
         /// The SDK error itself.
@@ -90,11 +93,21 @@ impl Error {
     /// Wraps an SDK error of `operation`, keeping it as the typed source.
     pub fn aws<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
     where
-        E: StdError + Send + Sync + 'static,
+        E: StdError + ProvideErrorMetadata + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,
     {
+        let code = match &err {
+            SdkError::ServiceError(e) => {
+                e.err().code().unwrap_or("unknown service error").to_owned()
+            }
+            SdkError::TimeoutError(_) => "timeout".to_owned(),
+            SdkError::DispatchFailure(_) => "no connection".to_owned(),
+            SdkError::ResponseError(_) => "unreadable response".to_owned(),
+            _ => "request not sent".to_owned(),
+        };
         Error::Aws {
             operation,
+            code,
             message: DisplayErrorContext(&err).to_string(),
             source: Box::new(err),
         }
@@ -108,6 +121,15 @@ impl Error {
             Error::Aws { .. } => ErrorType::Aws,
             Error::Database { .. } => ErrorType::Database,
             Error::Unexpected(_) => ErrorType::Unexpected,
+        }
+    }
+
+    /// A short code for what failed, for a report line: the AWS error code
+    /// (`AccessDenied`), else the error type.
+    pub fn code(&self) -> String {
+        match self {
+            Error::Aws { code, .. } => code.clone(),
+            other => other.error_type().as_str().to_owned(),
         }
     }
 

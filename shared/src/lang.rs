@@ -16,6 +16,11 @@ pub enum Lang {
 impl Lang {
     /// Picks the string written for this language.
     pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        self.choose(ja, en)
+    }
+
+    /// Picks what was written for this language (owned text, a format, …).
+    pub fn choose<T>(self, ja: T, en: T) -> T {
         match self {
             Lang::Ja => ja,
             Lang::En => en,

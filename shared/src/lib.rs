@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod config;
+pub mod console;
 pub mod entry;
 pub mod error;
 pub mod event;

@@ -284,6 +284,8 @@ pub struct Runbook {
     pub secret_rotation_recommended: Days,
     /// Latest allowed DB secret rotation interval (`SECRET_ROTATION_MAX_DAYS`).
     pub secret_rotation_max: Days,
+    /// Replace the deploy user's access key this old (`KEY_ROTATE_DAYS`).
+    pub key_rotation: Days,
     /// The API function's reserved concurrency (`LAMBDA_RESERVED_CONCURRENCY`).
     pub lambda_reserved_concurrency: u32,
     /// The API function's provisioned concurrency (`LAMBDA_PROVISIONED_CONCURRENCY`).
@@ -318,6 +320,7 @@ impl Default for Runbook {
             budget_alert_ratio: Ratio(Decimal::new(8, 1)),
             secret_rotation_recommended: Days(90),
             secret_rotation_max: Days(180),
+            key_rotation: Days(90),
             lambda_reserved_concurrency: 10,
             lambda_provisioned_concurrency: 0,
             db_min_capacity: Acu(0.5),
@@ -366,6 +369,7 @@ impl Runbook {
             secret_rotation_recommended: env
                 .parse_or("SECRET_ROTATION_DAYS", d.secret_rotation_recommended)?,
             secret_rotation_max: env.parse_or("SECRET_ROTATION_MAX_DAYS", d.secret_rotation_max)?,
+            key_rotation: env.parse_or("KEY_ROTATE_DAYS", d.key_rotation)?,
             lambda_reserved_concurrency: env
                 .parse_or("LAMBDA_RESERVED_CONCURRENCY", d.lambda_reserved_concurrency)?,
             lambda_provisioned_concurrency: env.parse_or(
@@ -397,6 +401,9 @@ impl Runbook {
                 "SECRET_ROTATION_DAYS",
                 "must not exceed SECRET_ROTATION_MAX_DAYS",
             ));
+        }
+        if self.key_rotation.0 == 0 {
+            return Err(ConfigError::new("KEY_ROTATE_DAYS", "must be at least 1"));
         }
         if !(self.surge_factor.is_finite() && self.surge_factor > 1.0) {
             return Err(ConfigError::new(
@@ -439,6 +446,7 @@ mod tests {
         assert_eq!(r.budget_alert_ratio.value(), Decimal::new(8, 1));
         assert_eq!(r.secret_rotation_recommended, Days(90));
         assert_eq!(r.secret_rotation_max, Days(180));
+        assert_eq!(r.key_rotation, Days(90));
         assert_eq!(r.lambda_reserved_concurrency, 10);
         assert_eq!(r.lambda_provisioned_concurrency, 0);
         assert_eq!(r.db_min_capacity.value(), 0.5);
@@ -498,6 +506,7 @@ mod tests {
             ("BUDGET_ALERT_RATIO", "80"),
             ("DB_CONNECTIONS_MAX", "-1"),
             ("SURGE_FACTOR", "0.5"),
+            ("KEY_ROTATE_DAYS", "0"),
         ];
         for (variable, value) in cases {
             let err = Runbook::from_env(&Env::from_pairs([(variable, value)])).unwrap_err();

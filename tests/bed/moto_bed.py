@@ -1,7 +1,9 @@
 """The local test bed's AWS endpoint: moto in server mode, plus a bridge for
 CloudWatch's Smithy RPC v2 CBOR protocol, a Cost Explorer served from
 seeded line items (cost_explorer.py), and a fix for the shape of moto's
-X-Ray trace summaries; every request is recorded (request_log.py).
+X-Ray trace summaries and S3's GetBucketVersioning reply, percentile
+statistics in GetMetricData (percentiles.py), faults and past dates on
+request (bed_state.py); every request is recorded (request_log.py).
 
 aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
 (POST /service/GraniteServiceVersion20100801/operation/<Op>), which moto does
@@ -31,6 +33,9 @@ from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
+import percentiles
+import wsgi
+from bed_state import BedState, S3VersioningFix
 from cost_explorer import CostExplorerBed
 from request_log import RequestLog
 
@@ -106,8 +111,20 @@ class CloudWatchCborBridge:
         body = environ["wsgi.input"].read(length) if length else b""
         if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
             body = gzip.decompress(body)
-        request = cbor2.loads(body) if body else {}
-        json_body = json.dumps(to_json_value(request)).encode()
+        request = to_json_value(cbor2.loads(body)) if body else {}
+        computed = []
+        if operation == "GetMetricData":
+            # moto answers percentile statistics with HTTP 500: the bed
+            # computes those queries itself and moto answers the rest.
+            queries = request.get("MetricDataQueries") or []
+            region = percentile_region(environ)
+            computed = [
+                percentiles.compute(q, request["StartTime"], request["EndTime"],
+                                    request.get("ScanBy", "TimestampDescending"), region)
+                for q in queries if percentiles.is_percentile(q)
+            ]
+            request["MetricDataQueries"] = [q for q in queries if not percentiles.is_percentile(q)]
+        json_body = json.dumps(request).encode()
 
         inner = dict(environ)
         inner.pop("HTTP_CONTENT_ENCODING", None)
@@ -119,24 +136,15 @@ class CloudWatchCborBridge:
         inner["CONTENT_LENGTH"] = str(len(json_body))
         inner["wsgi.input"] = io.BytesIO(json_body)
 
-        captured = {}
+        if computed and not request["MetricDataQueries"]:
+            status, moto_headers = "200 OK", []
+            reply = json.dumps({"MetricDataResults": [], "Messages": []}).encode()
+        else:
+            status, moto_headers, reply = wsgi.call(self.app, inner)
 
-        def capture(status, headers, exc_info=None):
-            captured["status"] = status
-            captured["headers"] = headers
-            return lambda data: None
-
-        chunks = self.app(inner, capture)
-        try:
-            reply = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-
-        status = captured["status"]
         code = int(status.split(" ", 1)[0])
         headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
-        for name, value in captured["headers"]:
+        for name, value in moto_headers:
             if name.lower() in ("x-amzn-requestid", "x-amzn-query-error"):
                 headers.append((name, value))
         try:
@@ -145,16 +153,15 @@ class CloudWatchCborBridge:
             decoded = {"__type": "InternalFailure", "message": reply.decode("utf-8", "replace")}
         if code >= 400:
             query_error = next(
-                (v for n, v in captured["headers"] if n.lower() == "x-amzn-query-error"), None
+                (v for n, v in moto_headers if n.lower() == "x-amzn-query-error"), None
             )
             payload = self.error_payload(decoded, query_error)
         else:
+            if computed:
+                decoded.setdefault("MetricDataResults", []).extend(computed)
             output = self.model.operation_model(operation).output_shape
             payload = to_cbor_value(decoded, output) if output is not None else {}
-        out = cbor2.dumps(payload)
-        headers.append(("Content-Length", str(len(out))))
-        start_response(status, headers)
-        return [out]
+        return wsgi.answer(start_response, status, headers, cbor2.dumps(payload))
 
     def error_payload(self, decoded, query_error):
         raw_type = str(decoded.get("__type") or decoded.get("code") or "InternalFailure")
@@ -165,6 +172,11 @@ class CloudWatchCborBridge:
         if message is not None:
             payload["message"] = str(message)
         return payload
+
+
+def percentile_region(environ):
+    scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return scope.group(1) if scope else "ap-northeast-1"
 
 
 class XRaySummariesFix:
@@ -179,19 +191,7 @@ class XRaySummariesFix:
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != "/TraceSummaries":
             return self.app(environ, start_response)
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"] = status
-            captured["headers"] = headers
-            return lambda data: None
-
-        chunks = self.app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
+        status, headers, body = wsgi.call(self.app, environ)
         try:
             reply = json.loads(body)
             for summary in reply.get("TraceSummaries", []):
@@ -202,10 +202,7 @@ class XRaySummariesFix:
             body = json.dumps(reply).encode()
         except ValueError:
             pass
-        headers = [(n, v) for n, v in captured["headers"] if n.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(body))))
-        start_response(captured["status"], headers)
-        return [body]
+        return wsgi.answer(start_response, status, headers, body)
 
 
 def main():
@@ -215,7 +212,8 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
-    app = RequestLog(CostExplorerBed(XRaySummariesFix(CloudWatchCborBridge(DomainDispatcherApplication(create_backend_app)))))
+    moto = DomainDispatcherApplication(create_backend_app)
+    app = RequestLog(BedState(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(moto))))))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

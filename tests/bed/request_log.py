@@ -60,6 +60,7 @@ class RequestLog:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
+            environ["bed.form_body"] = body
         scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         entry = {
             "service": scope.group(1) if scope else None,

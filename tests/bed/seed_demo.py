@@ -91,6 +91,11 @@ def main():
     iam.create_user(UserName="legacy-batch")
     iam.create_access_key(UserName="legacy-batch")
 
+    # The frontend bucket, versioned as the runbook wants.
+    s3 = client("s3")
+    s3.create_bucket(Bucket=f"{SYSTEM}-frontend", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=f"{SYSTEM}-frontend", VersioningConfiguration={"Status": "Enabled"})
+
     sns, sqs = client("sns"), client("sqs")
     topic = sns.create_topic(Name=f"{SYSTEM}-ops")["TopicArn"]
     queue = sqs.create_queue(QueueName="ops-inbox")["QueueUrl"]
@@ -205,9 +210,57 @@ def alarm_event(name):
     print(json.dumps(event))
 
 
+def health():
+    """Yesterday (JST) and the week before it on the dashboard: an ordinary
+    week, then a day with a surge of API requests (a bot) and a slow p95,
+    and the latency alarm that fired for it. Prints the 09:00 scheduler input."""
+    import datetime
+    jst = datetime.timezone(datetime.timedelta(hours=9))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    today = now.astimezone(jst).date()
+    cw = client("cloudwatch")
+    function = [{"Name": "FunctionName", "Value": f"{SYSTEM}-api"}]
+    api = [{"Name": "ApiName", "Value": SYSTEM}]
+    cluster = [{"Name": "DBClusterIdentifier", "Value": SYSTEM}]
+    for days_before in range(8, 0, -1):
+        day = today - datetime.timedelta(days=days_before)
+        start = datetime.datetime(day.year, day.month, day.day, tzinfo=jst)
+        at = lambda hours, seconds=0: start + datetime.timedelta(hours=hours, seconds=seconds)
+        bad = days_before == 1
+        requests = 9_800 if bad else 1_900 + 50 * days_before
+        invocations = requests - 40
+        step = 24 if bad else 8  # p95 = 95 × step ms
+        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+            {"MetricName": "Invocations", "Dimensions": function, "Value": invocations, "Timestamp": at(12)},
+            {"MetricName": "Errors", "Dimensions": function, "Value": 6 if not bad else 31, "Timestamp": at(12)},
+            {"MetricName": "Duration", "Dimensions": function, "Value": 280.0 if not bad else 640.0, "Timestamp": at(12)},
+        ])
+        cw.put_metric_data(Namespace="AWS/ApiGateway", MetricData=[
+            {"MetricName": "Count", "Dimensions": api, "Value": requests, "Timestamp": at(12)},
+        ] + [
+            {"MetricName": "Latency", "Dimensions": api, "Value": float(step * i), "Unit": "Milliseconds",
+             "Timestamp": at(13, i)} for i in range(1, 101)
+        ])
+        cw.put_metric_data(Namespace="AWS/RDS", MetricData=[
+            {"MetricName": "DatabaseConnections", "Dimensions": cluster, "Value": 14 if not bad else 38, "Timestamp": at(12)},
+            {"MetricName": "CPUUtilization", "Dimensions": cluster, "Value": 22.0 if not bad else 55.0, "Timestamp": at(12)},
+        ])
+    for suffix, state, reason in (
+        ("high-error-rate", "OK", "Threshold Crossed: 1 datapoint [0.3] was not greater than the threshold (5.0)."),
+        ("high-latency", "ALARM", "Threshold Crossed: 1 datapoint [2280.0 (yesterday 21:10)] was greater than the threshold (2000.0)."),
+        ("database-connection-error", "OK", "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching]."),
+    ):
+        cw.put_metric_alarm(AlarmName=f"{SYSTEM}-{suffix}", Namespace="AWS/ApiGateway", MetricName="Latency",
+                            Dimensions=api, Statistic="Maximum", Period=300, EvaluationPeriods=1,
+                            Threshold=2000.0, ComparisonOperator="GreaterThanThreshold")
+        cw.set_alarm_state(AlarmName=f"{SYSTEM}-{suffix}", StateValue=state, StateReason=reason)
+    print(json.dumps({"scheduled_time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+
+
 if __name__ == "__main__":
     commands = {"db-secret": lambda: db_secret(sys.argv[2]), "begin-rotation": begin_rotation,
                 "current-password": current_password, "costs": costs,
                 "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4]),
-                "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2])}
+                "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2]),
+                "health": health}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

@@ -13,6 +13,7 @@ mod inbox;
 mod moto;
 pub mod payloads;
 mod postgres;
+pub mod production;
 pub mod rotation;
 pub mod runtime_api;
 

@@ -233,6 +233,22 @@ impl Bed {
             .collect())
     }
 
+    /// Makes the bed answer matching requests with an error, in the
+    /// request's protocol (`tests/bed/bed_state.py`): `[{"service",
+    /// "operation", "code", "status", "message", "times"}]`; `[]` clears.
+    pub fn set_faults(&self, faults: &Value) -> Result<(), BedError> {
+        self.control("POST", "/_bed/faults", Some(&json!({"faults": faults})))
+            .map(|_| ())
+    }
+
+    /// Moves a date moto stamped with the real clock into the past:
+    /// `{"kind": "secret" | "cluster-snapshot" | "access-key", …}` (see
+    /// `tests/bed/bed_state.py`).
+    pub fn backdate(&self, change: &Value) -> Result<(), BedError> {
+        self.control("POST", "/_bed/backdate", Some(change))
+            .map(|_| ())
+    }
+
     /// Starts a new request record.
     pub fn forget_requests(&self) -> Result<(), BedError> {
         self.control("POST", "/_bed/requests/reset", Some(&json!({})))

@@ -9,7 +9,6 @@ use alarm_triage::{State, TriageConfig};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-use aws_sdk_rds::types::ServerlessV2ScalingConfiguration;
 use bed::{Bed, Inbox, Postgres, PostgresOptions};
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
@@ -372,19 +371,7 @@ impl Database {
         pg.psql(&format!("CREATE DATABASE goal_mandala OWNER {USER}"))
             .unwrap();
         let sdk = p.bed.sdk_config();
-        aws_sdk_rds::Client::new(&sdk)
-            .create_db_cluster()
-            .db_cluster_identifier(CLUSTER)
-            .engine("aurora-postgresql")
-            .master_username("goal_mandala_admin")
-            .master_user_password("not-a-real-password-1")
-            .serverless_v2_scaling_configuration(
-                ServerlessV2ScalingConfiguration::builder()
-                    .min_capacity(0.5)
-                    .max_capacity(2.0)
-                    .build(),
-            )
-            .send()
+        bed::production::create_cluster(&aws_sdk_rds::Client::new(&sdk), CLUSTER)
             .await
             .unwrap();
         let db = Database { p, pg };

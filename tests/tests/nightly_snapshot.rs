@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
+use aws_sdk_rds::types::Tag;
 use bed::{Bed, Inbox};
 use chrono::{TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
@@ -99,20 +99,7 @@ impl Production {
 }
 
 async fn create_cluster(rds: &aws_sdk_rds::Client, id: &str) {
-    rds.create_db_cluster()
-        .db_cluster_identifier(id)
-        .engine("aurora-postgresql")
-        .master_username("goal_mandala_admin")
-        .master_user_password("not-a-real-password-1")
-        .serverless_v2_scaling_configuration(
-            ServerlessV2ScalingConfiguration::builder()
-                .min_capacity(0.5)
-                .max_capacity(2.0)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    bed::production::create_cluster(rds, id).await.unwrap();
 }
 
 fn sample(name: &str) -> Value {

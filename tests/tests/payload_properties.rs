@@ -7,7 +7,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use aws_sdk_rds::types::ServerlessV2ScalingConfiguration;
 use bed::payloads::{self, Case};
 use bed::{Bed, Inbox};
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
@@ -103,21 +102,12 @@ impl Bench {
 #[tokio::test]
 async fn nightly_snapshot_answers_any_payload_with_a_contract_type() {
     let bench = Bench::start().await;
-    aws_sdk_rds::Client::new(&bench.bed.sdk_config())
-        .create_db_cluster()
-        .db_cluster_identifier("goal-mandala-production")
-        .engine("aurora-postgresql")
-        .master_username("goal_mandala_admin")
-        .master_user_password("not-a-real-password-1")
-        .serverless_v2_scaling_configuration(
-            ServerlessV2ScalingConfiguration::builder()
-                .min_capacity(0.5)
-                .max_capacity(2.0)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    bed::production::create_cluster(
+        &aws_sdk_rds::Client::new(&bench.bed.sdk_config()),
+        "goal-mandala-production",
+    )
+    .await
+    .unwrap();
     let config = nightly_snapshot::SnapshotConfig::from_env(&bench.env()).unwrap();
     let state = nightly_snapshot::State::new(config, &bench.bed.sdk_config()).unwrap();
     bench.check(&state, &["reason"]).await;
@@ -172,4 +162,12 @@ async fn budget_alert_answers_any_payload_with_a_contract_type() {
     let config = budget_alert::BudgetConfig::from_env(&bench.env()).unwrap();
     let state = budget_alert::State::new(config, &bench.bed.sdk_config()).unwrap();
     bench.check(&state, &["month"]).await;
+}
+
+#[tokio::test]
+async fn daily_health_answers_any_payload_with_a_contract_type() {
+    let bench = Bench::start().await;
+    let config = daily_health::HealthConfig::from_env(&bench.env()).unwrap();
+    let state = daily_health::State::new(config, &bench.bed.sdk_config()).unwrap();
+    bench.check(&state, &["date"]).await;
 }

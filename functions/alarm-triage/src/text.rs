@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
+use shared::console;
 use shared::render::number;
 use shared::time::format_local_and_utc;
 use shared::{Finding, FindingStatus, Lang};
@@ -28,44 +29,13 @@ fn duration(d: TimeDelta) -> String {
     }
 }
 
-/// `%`-encodes what CloudWatch console fragments need.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Console link to the alarm.
-pub(crate) fn alarm_link(region: &str, alarm: &str) -> String {
-    format!(
-        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#alarmsV2:alarm/{}",
-        encode(alarm)
-    )
-}
-
-/// Console link to a log group (the console double-encodes `/` as `$252F`).
-pub(crate) fn log_group_link(region: &str, group: &str) -> String {
-    format!(
-        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/log-group/{}",
-        group.replace('/', "$252F")
-    )
-}
-
 impl Texts {
     pub(crate) fn new(lang: Lang, tz: Tz) -> Self {
         Texts { lang, tz }
     }
 
     fn ja_en(&self, ja: String, en: String) -> String {
-        match self.lang {
-            Lang::Ja => ja,
-            Lang::En => en,
-        }
+        self.lang.choose(ja, en)
     }
 
     pub(crate) fn time(&self, at: DateTime<Utc>) -> String {
@@ -372,13 +342,13 @@ impl Texts {
 
     pub(crate) fn links(&self, region: &str, alarm: &str, log_group: Option<&str>) -> String {
         let mut out = self.ja_en(
-            format!("アラーム: {}", alarm_link(region, alarm)),
-            format!("Alarm: {}", alarm_link(region, alarm)),
+            format!("アラーム: {}", console::alarm(region, alarm)),
+            format!("Alarm: {}", console::alarm(region, alarm)),
         );
         if let Some(group) = log_group {
             out.push_str(&self.ja_en(
-                format!("\nログ: {}", log_group_link(region, group)),
-                format!("\nLogs: {}", log_group_link(region, group)),
+                format!("\nログ: {}", console::log_group(region, group)),
+                format!("\nLogs: {}", console::log_group(region, group)),
             ));
         }
         out
@@ -782,22 +752,6 @@ impl Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn console_links_are_built_from_region_and_resource() {
-        assert_eq!(
-            alarm_link("ap-northeast-1", "goal-mandala-production-high-error-rate"),
-            "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#alarmsV2:alarm/goal-mandala-production-high-error-rate"
-        );
-        assert_eq!(
-            alarm_link("us-east-1", "a b/c"),
-            "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/a%20b%2Fc"
-        );
-        assert!(
-            log_group_link("ap-northeast-1", "/aws/lambda/x")
-                .ends_with("log-group/$252Faws$252Flambda$252Fx")
-        );
-    }
 
     #[test]
     fn durations_read_as_minutes_or_hours() {

@@ -40,10 +40,7 @@ impl Texts {
     }
 
     fn ja_en(&self, ja: String, en: String) -> String {
-        match self.lang {
-            Lang::Ja => ja,
-            Lang::En => en,
-        }
+        self.lang.choose(ja, en)
     }
 
     fn line_name(&self, line: BudgetLine) -> &'static str {

@@ -23,10 +23,7 @@ impl Texts {
     }
 
     fn ja_en(&self, ja: String, en: String) -> String {
-        match self.lang {
-            Lang::Ja => ja,
-            Lang::En => en,
-        }
+        self.lang.choose(ja, en)
     }
 
     pub(crate) fn cluster_status(&self, cluster: &str, status: &str) -> Finding {

@@ -18,44 +18,22 @@ pub struct KeysConfig {
     pub secret_prefix: String,
 }
 
-/// The runbook's deploy user.
-pub const DEFAULT_USER: &str = "github-actions-deploy";
-
-/// Whether `name` is a valid IAM user name (1–64 of letters, digits and `+=,.@_-`).
-pub fn valid_user_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
-}
+pub use shared::config::{
+    DEFAULT_DEPLOY_USER as DEFAULT_USER, valid_iam_user_name as valid_user_name,
+};
 
 impl KeysConfig {
     /// Reads the settings from `env`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let common = Config::from_env(env)?;
         common.require_topic()?;
-        let users: Vec<String> = env
-            .string_or("ROTATE_USERS", DEFAULT_USER)
-            .split(',')
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if users.is_empty() || !users.iter().all(|u| valid_user_name(u)) {
-            return Err(ConfigError::new(
-                "ROTATE_USERS",
-                "expected comma-separated IAM user names (letters, digits, +=,.@_-)",
-            ));
-        }
+        let users = env.iam_users("ROTATE_USERS", DEFAULT_USER)?;
         let policy = RotationPolicy {
-            rotate: env.parse_or("KEY_ROTATE_DAYS", Days(90))?,
+            rotate: common.runbook.key_rotation,
             deactivate: env.parse_or("KEY_DEACTIVATE_DAYS", Days(7))?,
             delete: env.parse_or("KEY_DELETE_DAYS", Days(14))?,
             warn: env.parse_or("KEY_WARN_DAYS", Days(7))?,
         };
-        if policy.rotate.0 == 0 {
-            return Err(ConfigError::new("KEY_ROTATE_DAYS", "must be at least 1"));
-        }
         if policy.deactivate >= policy.rotate {
             return Err(ConfigError::new(
                 "KEY_DEACTIVATE_DAYS",

@@ -1,0 +1,92 @@
+//! daily-health's settings: the shared ones (the runbook's thresholds among
+//! them) plus its own.
+
+use shared::{Config, ConfigError, Env};
+
+/// Settings of a health check, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct HealthConfig {
+    /// The settings every function shares, with the runbook's thresholds.
+    pub common: Config,
+    /// `ROTATE_USERS` (`github-actions-deploy`): whose deploy keys' age is checked.
+    pub rotate_users: Vec<String>,
+    /// `SNAPSHOT_MAX_AGE_HOURS` (26): the newest restore point may be this old
+    /// (the 04:30 snapshot, and a missed night shows at 09:00).
+    pub snapshot_max_age_hours: f64,
+}
+
+/// The default `SNAPSHOT_MAX_AGE_HOURS`.
+pub const DEFAULT_SNAPSHOT_MAX_AGE_HOURS: f64 = 26.0;
+
+impl HealthConfig {
+    /// Reads the settings from `env`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let common = Config::from_env(env)?;
+        common.require_topic()?;
+        let hours: f64 = env.parse_or("SNAPSHOT_MAX_AGE_HOURS", DEFAULT_SNAPSHOT_MAX_AGE_HOURS)?;
+        if !(hours.is_finite() && hours > 0.0) {
+            return Err(ConfigError::new(
+                "SNAPSHOT_MAX_AGE_HOURS",
+                "expected a number of hours greater than 0",
+            ));
+        }
+        Ok(HealthConfig {
+            rotate_users: env.iam_users("ROTATE_USERS", shared::config::DEFAULT_DEPLOY_USER)?,
+            snapshot_max_age_hours: hours,
+            common,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOPIC: (&str, &str) = (
+        "NOTIFY_TOPIC_ARN",
+        "arn:aws:sns:ap-northeast-1:123456789012:ops",
+    );
+
+    #[test]
+    fn defaults_are_the_runbooks() {
+        let config = HealthConfig::from_env(&Env::from_pairs([TOPIC])).unwrap();
+        assert_eq!(config.rotate_users, ["github-actions-deploy"]);
+        assert_eq!(config.snapshot_max_age_hours, 26.0);
+        assert_eq!(config.common.runbook.surge_factor, 3.0);
+        let config = HealthConfig::from_env(&Env::from_pairs([
+            TOPIC,
+            ("SNAPSHOT_MAX_AGE_HOURS", "30.5"),
+            ("ROTATE_USERS", "a, b"),
+            ("LAMBDA_INVOCATIONS_MAX_PER_DAY", "20000"),
+        ]))
+        .unwrap();
+        assert_eq!(config.snapshot_max_age_hours, 30.5);
+        assert_eq!(config.rotate_users, ["a", "b"]);
+        assert_eq!(config.common.runbook.lambda_invocations_max_per_day, 20_000);
+    }
+
+    #[test]
+    fn bad_values_fail_at_start_up_naming_the_variable() {
+        for (variable, value) in [
+            ("SURGE_FACTOR", "1"),
+            ("SURGE_FACTOR", "three"),
+            ("SNAPSHOT_MAX_AGE_HOURS", "0"),
+            ("SNAPSHOT_MAX_AGE_HOURS", "-2"),
+            ("SNAPSHOT_MAX_AGE_HOURS", "NaN"),
+            ("DB_CPU_MAX_PERCENT", "170"),
+            ("API_LATENCY_P95_MAX_MS", "fast"),
+            ("NOTIFY_TOPIC_ARN", "arn:aws:sns:ap-northeast-1:123:ops"),
+            ("ROTATE_USERS", "bad user"),
+        ] {
+            let err =
+                HealthConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
+            assert_eq!(err.variable, variable, "{variable}={value}");
+        }
+        assert_eq!(
+            HealthConfig::from_env(&Env::default())
+                .unwrap_err()
+                .variable,
+            "NOTIFY_TOPIC_ARN"
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! What nobody looks at until it is too late: the DB secret's age, the last
+//! restore point, frontend versioning, the deploy keys' age. Metadata only —
+//! the secret's value is never read. Facts are gathered here; the judging
+//! functions are pure.
+
+use aws_sdk_iam::types::StatusType;
+use aws_sdk_s3::types::BucketVersioningStatus;
+use chrono::{DateTime, TimeDelta, Utc};
+use shared::runbook::{Days, Runbook};
+use shared::{Error, FindingStatus};
+
+/// A hygiene check, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    /// ok / warning / critical.
+    pub status: FindingStatus,
+    /// The measured value (days, hours), if there is one.
+    pub value: Option<f64>,
+    /// The limit it was judged against.
+    pub threshold: Option<f64>,
+}
+
+fn aws_time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// Whole days from `since` to `now` (floor; 0 for a time after `now`).
+pub fn whole_days(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (now - since).num_days().max(0)
+}
+
+// ---------------------------------------------------------------- secret-age
+
+/// The DB secret's dates (`DescribeSecret`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretDates {
+    /// `LastRotatedDate`: the last rotation.
+    pub last_rotated: Option<DateTime<Utc>>,
+    /// `CreatedDate`: the measure when it was never rotated.
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// `DescribeSecret` of `secret_id`: its dates, never its value.
+pub async fn secret_dates(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<SecretDates, Error> {
+    let out = client
+        .describe_secret()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| Error::aws("DescribeSecret", e))?;
+    Ok(SecretDates {
+        last_rotated: out.last_rotated_date().and_then(aws_time),
+        created: out.created_date().and_then(aws_time),
+    })
+}
+
+/// Days since the last rotation (or creation): ok ≤ 90, warning > 90,
+/// critical > 180 (`threshold` 90, or 180 when critical).
+pub fn judge_secret_age(dates: &SecretDates, now: DateTime<Utc>, runbook: &Runbook) -> Judged {
+    let recommended = f64::from(runbook.secret_rotation_recommended.0);
+    let latest = f64::from(runbook.secret_rotation_max.0);
+    let Some(since) = dates.last_rotated.or(dates.created) else {
+        return Judged {
+            status: FindingStatus::Warning,
+            value: None,
+            threshold: Some(recommended),
+        };
+    };
+    let days = whole_days(since, now) as f64;
+    let (status, threshold) = if days > latest {
+        (FindingStatus::Critical, latest)
+    } else if days > recommended {
+        (FindingStatus::Warning, recommended)
+    } else {
+        (FindingStatus::Ok, recommended)
+    };
+    Judged {
+        status,
+        value: Some(days),
+        threshold: Some(threshold),
+    }
+}
+
+// -------------------------------------------------------------- snapshot-age
+
+/// A manual cluster snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Its id.
+    pub id: String,
+    /// The cluster it is of.
+    pub cluster: String,
+    /// `available`, `creating`, …
+    pub status: String,
+    /// `SnapshotCreateTime`.
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// The manual snapshots of `cluster` (`DescribeDBClusterSnapshots`, every page).
+pub async fn manual_snapshots(
+    client: &aws_sdk_rds::Client,
+    cluster: &str,
+) -> Result<Vec<Snapshot>, Error> {
+    let mut pages = client
+        .describe_db_cluster_snapshots()
+        .db_cluster_identifier(cluster)
+        .snapshot_type("manual")
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("DescribeDBClusterSnapshots", e))?;
+        out.extend(page.db_cluster_snapshots().iter().map(|s| {
+            Snapshot {
+                id: s
+                    .db_cluster_snapshot_identifier()
+                    .unwrap_or_default()
+                    .to_owned(),
+                cluster: s.db_cluster_identifier().unwrap_or_default().to_owned(),
+                status: s.status().unwrap_or_default().to_owned(),
+                created: s.snapshot_create_time().and_then(aws_time),
+            }
+        }));
+    }
+    Ok(out)
+}
+
+/// The newest `available` manual snapshot of `cluster`, whoever took it.
+pub fn newest_restore_point<'a>(snapshots: &'a [Snapshot], cluster: &str) -> Option<&'a Snapshot> {
+    snapshots
+        .iter()
+        .filter(|s| s.status == "available" && s.cluster.eq_ignore_ascii_case(cluster))
+        .filter(|s| s.created.is_some())
+        .max_by_key(|s| s.created)
+}
+
+/// Hours since the newest restore point (one decimal): warning above
+/// `max_hours`; none at all → warning.
+pub fn judge_snapshot_age(newest: Option<&Snapshot>, now: DateTime<Utc>, max_hours: f64) -> Judged {
+    let hours = newest.and_then(|s| s.created).map(|created| {
+        let hours = (now - created).num_seconds().max(0) as f64 / 3600.0;
+        (hours * 10.0).round() / 10.0
+    });
+    Judged {
+        status: match hours {
+            Some(h) if h <= max_hours => FindingStatus::Ok,
+            _ => FindingStatus::Warning,
+        },
+        value: hours,
+        threshold: Some(max_hours),
+    }
+}
+
+// ------------------------------------------------------- frontend-versioning
+
+/// The frontend bucket's versioning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioning {
+    /// On: every overwrite or delete keeps the old version.
+    Enabled,
+    /// Turned off after being on.
+    Suspended,
+    /// Never turned on.
+    Never,
+}
+
+/// `GetBucketVersioning` of `bucket`.
+pub async fn versioning(client: &aws_sdk_s3::Client, bucket: &str) -> Result<Versioning, Error> {
+    let out = client
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetBucketVersioning", e))?;
+    Ok(match out.status() {
+        Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
+        Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
+        _ => Versioning::Never,
+    })
+}
+
+/// Enabled → ok; suspended or never enabled → warning.
+pub fn judge_versioning(v: Versioning) -> FindingStatus {
+    match v {
+        Versioning::Enabled => FindingStatus::Ok,
+        Versioning::Suspended | Versioning::Never => FindingStatus::Warning,
+    }
+}
+
+// ------------------------------------------------------------------ key-age
+
+/// An access key of a user (`ListAccessKeys`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// Active or not.
+    pub active: bool,
+    /// `CreateDate`.
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// The user's keys; `None` when IAM has no such user.
+pub async fn access_keys(
+    client: &aws_sdk_iam::Client,
+    user: &str,
+) -> Result<Option<Vec<Key>>, Error> {
+    let mut pages = client
+        .list_access_keys()
+        .user_name(user)
+        .into_paginator()
+        .send();
+    let mut keys = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(Error::aws("ListAccessKeys", e)),
+        };
+        keys.extend(page.access_key_metadata().iter().map(|k| Key {
+            active: k.status() == Some(&StatusType::Active),
+            created: k.create_date().and_then(aws_time),
+        }));
+    }
+    Ok(Some(keys))
+}
+
+/// Days since the newest active key was created (the last rotation: the old
+/// key stays active for a while after one and is not the measure): warning
+/// above `rotate_days`; no active key → warning.
+pub fn judge_key_age(keys: &[Key], now: DateTime<Utc>, rotate_days: Days) -> Judged {
+    let newest = keys
+        .iter()
+        .filter(|k| k.active)
+        .filter_map(|k| k.created)
+        .max();
+    let days = newest.map(|c| whole_days(c, now) as f64);
+    let threshold = f64::from(rotate_days.0);
+    Judged {
+        status: match days {
+            Some(d) if d <= threshold => FindingStatus::Ok,
+            _ => FindingStatus::Warning,
+        },
+        value: days,
+        threshold: Some(threshold),
+    }
+}
+
+/// `now` minus `days` whole days and `hours` hours (for tests and seeds).
+pub fn ago(now: DateTime<Utc>, days: i64, hours: i64) -> DateTime<Utc> {
+    now - TimeDelta::days(days) - TimeDelta::hours(hours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_secret_is_ok_to_ninety_days_and_critical_past_one_eighty() {
+        let runbook = Runbook::default();
+        for (days, status, threshold) in [
+            (90, FindingStatus::Ok, 90.0),
+            (91, FindingStatus::Warning, 90.0),
+            (180, FindingStatus::Warning, 90.0),
+            (181, FindingStatus::Critical, 180.0),
+        ] {
+            // 23 hours on top: whole days are floored.
+            let dates = SecretDates {
+                last_rotated: Some(ago(now(), days, 23)),
+                created: Some(ago(now(), 400, 0)),
+            };
+            let j = judge_secret_age(&dates, now(), &runbook);
+            assert_eq!(
+                (j.status, j.value, j.threshold),
+                (status, Some(days as f64), Some(threshold)),
+                "{days} days"
+            );
+        }
+    }
+
+    #[test]
+    fn a_never_rotated_secret_is_measured_from_its_creation() {
+        let dates = SecretDates {
+            last_rotated: None,
+            created: Some(ago(now(), 91, 0)),
+        };
+        let j = judge_secret_age(&dates, now(), &Runbook::default());
+        assert_eq!((j.status, j.value), (FindingStatus::Warning, Some(91.0)));
+    }
+
+    fn snapshot(id: &str, cluster: &str, status: &str, hours: i64) -> Snapshot {
+        Snapshot {
+            id: id.into(),
+            cluster: cluster.into(),
+            status: status.into(),
+            created: Some(ago(now(), 0, hours)),
+        }
+    }
+
+    #[test]
+    fn the_restore_point_is_the_newest_available_manual_snapshot_of_the_cluster() {
+        let snapshots = [
+            snapshot("a", "goal-mandala-production", "available", 30),
+            snapshot("b", "goal-mandala-production", "creating", 1),
+            snapshot("c", "other-cluster", "available", 2),
+            snapshot("by-hand", "goal-mandala-production", "available", 5),
+        ];
+        let newest = newest_restore_point(&snapshots, "goal-mandala-production").unwrap();
+        assert_eq!(newest.id, "by-hand");
+        let j = judge_snapshot_age(Some(newest), now(), 26.0);
+        assert_eq!((j.status, j.value), (FindingStatus::Ok, Some(5.0)));
+    }
+
+    #[test]
+    fn a_snapshot_older_than_twenty_six_hours_or_none_is_a_warning() {
+        let at = |minutes: i64| Snapshot {
+            created: Some(now() - TimeDelta::minutes(minutes)),
+            ..snapshot("x", "c", "available", 0)
+        };
+        let j = judge_snapshot_age(Some(&at(26 * 60)), now(), 26.0);
+        assert_eq!((j.status, j.value), (FindingStatus::Ok, Some(26.0)));
+        let j = judge_snapshot_age(Some(&at(26 * 60 + 6)), now(), 26.0);
+        assert_eq!((j.status, j.value), (FindingStatus::Warning, Some(26.1)));
+        let j = judge_snapshot_age(None, now(), 26.0);
+        assert_eq!((j.status, j.value), (FindingStatus::Warning, None));
+    }
+
+    #[test]
+    fn versioning_must_be_enabled() {
+        assert_eq!(judge_versioning(Versioning::Enabled), FindingStatus::Ok);
+        assert_eq!(
+            judge_versioning(Versioning::Suspended),
+            FindingStatus::Warning
+        );
+        assert_eq!(judge_versioning(Versioning::Never), FindingStatus::Warning);
+    }
+
+    #[test]
+    fn the_key_age_is_the_newest_active_keys() {
+        let key = |active: bool, days: i64| Key {
+            active,
+            created: Some(ago(now(), days, 1)),
+        };
+        // Just rotated: the old active key (95 days) is not the measure.
+        let j = judge_key_age(&[key(true, 95), key(true, 3)], now(), Days(90));
+        assert_eq!((j.status, j.value), (FindingStatus::Ok, Some(3.0)));
+        let j = judge_key_age(&[key(true, 90)], now(), Days(90));
+        assert_eq!((j.status, j.value), (FindingStatus::Ok, Some(90.0)));
+        let j = judge_key_age(&[key(true, 91), key(false, 2)], now(), Days(90));
+        assert_eq!((j.status, j.value), (FindingStatus::Warning, Some(91.0)));
+        let j = judge_key_age(&[key(false, 2)], now(), Days(90));
+        assert_eq!((j.status, j.value), (FindingStatus::Warning, None));
+    }
+}

@@ -1,0 +1,314 @@
+//! daily-health — the runbook's 日常的な監視, done and mailed by itself.
+//!
+//! Every morning: the dashboard's seven numbers for yesterday (JST) against
+//! their normal ranges, with the surge rule on the two daily counts, read in
+//! one `GetMetricData` request; the three runbook alarms by exact name; and
+//! the hygiene nobody looks at until it is too late — the DB secret's age,
+//! the newest restore point, frontend versioning, the deploy keys' age. A
+//! source that fails skips only its own lines; the digest always goes out,
+//! once. Read-only: the one write is the `Publish`.
+
+pub mod alarms;
+pub mod config;
+pub mod event;
+pub mod hygiene;
+pub mod metrics;
+pub mod rows;
+mod text;
+
+use std::future::Future;
+use std::time::Duration;
+
+use lambda_runtime::Context;
+use serde_json::{Value, json};
+use shared::{Delivery, Done, Error, FindingStatus, Notifier, Report, ReportBuilder, Task};
+
+use crate::alarms::AlarmFacts;
+pub use crate::config::HealthConfig;
+pub use crate::event::{Day, HealthRequest};
+use crate::hygiene::{judge_key_age, judge_secret_age, judge_snapshot_age, newest_restore_point};
+use crate::rows::evaluate_rows;
+use crate::text::Texts;
+
+/// The function (binary) name, as in reports and notifications.
+pub const FUNCTION: &str = "daily-health";
+
+/// Time allowed to each source; one that takes longer is skipped as `timeout`.
+pub const SOURCE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the handler needs, built once per process.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings.
+    pub config: HealthConfig,
+    /// CloudWatch: metrics and alarms.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Secrets Manager: the DB secret's metadata (never its value).
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// RDS: the cluster's manual snapshots.
+    pub rds: aws_sdk_rds::Client,
+    /// S3: the frontend bucket's versioning.
+    pub s3: aws_sdk_s3::Client,
+    /// IAM: the deploy users' keys.
+    pub iam: aws_sdk_iam::Client,
+    /// The region the links point into.
+    pub region: String,
+    /// Where reports go.
+    pub notifier: Notifier,
+}
+
+impl State {
+    /// Builds the state from settings and an SDK configuration.
+    pub fn new(config: HealthConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
+        Ok(State {
+            cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            rds: aws_sdk_rds::Client::new(sdk),
+            s3: aws_sdk_s3::Client::new(sdk),
+            iam: aws_sdk_iam::Client::new(sdk),
+            region: shared::aws::region_of(sdk),
+            notifier: Notifier::for_config(&config.common, sdk)?,
+            config,
+        })
+    }
+}
+
+impl Task for State {
+    const FUNCTION: &'static str = FUNCTION;
+    type Request = HealthRequest;
+    type Response = Report;
+
+    fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    fn parse(&self, payload: Value, _: &Context) -> Result<HealthRequest, Error> {
+        let common = &self.config.common;
+        HealthRequest::parse(payload, common.dry_run, common.timezone, chrono::Utc::now)
+    }
+
+    /// One digest, always published (exactly once): a lost message fails the
+    /// run, and the retry reads and publishes again (nothing else changes).
+    async fn run(&self, request: &HealthRequest) -> Result<Done<Report>, Error> {
+        tracing::info!(date = %request.day.date, "health check");
+        Ok(Done::report(run(self, request).await?, Delivery::Required))
+    }
+}
+
+/// `at` as RFC 3339 UTC with a `Z`, as the report's `at`.
+fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `source` within [`SOURCE_TIMEOUT`]; its failure is the code it is skipped with.
+async fn bounded<T>(source: impl Future<Output = Result<T, Error>>) -> Result<T, String> {
+    match tokio::time::timeout(SOURCE_TIMEOUT, source).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err.brief(), "source skipped");
+            Err(err.code())
+        }
+        Err(_) => Err("timeout".to_owned()),
+    }
+}
+
+/// One health check: every source read (concurrently, each bounded), every
+/// line judged, the report built.
+pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error> {
+    let config = &state.config;
+    let common = &config.common;
+    let runbook = &common.runbook;
+    let texts = Texts::new(common.lang, common.timezone);
+    let system = common.system_name.as_str();
+    let (metrics, alarms, secret, snapshots, versioning) = tokio::join!(
+        bounded(metrics::read(&state.cloudwatch, common, &request.day)),
+        bounded(alarms::read(&state.cloudwatch, system)),
+        bounded(hygiene::secret_dates(&state.secrets, &common.db_secret_id)),
+        bounded(hygiene::manual_snapshots(&state.rds, &common.db_cluster_id)),
+        async {
+            match &common.frontend_bucket {
+                Some(bucket) => Some(bounded(hygiene::versioning(&state.s3, bucket)).await),
+                None => None,
+            }
+        },
+    );
+    let mut keys = Vec::new();
+    for user in &config.rotate_users {
+        keys.push((user, bounded(hygiene::access_keys(&state.iam, user)).await));
+    }
+
+    let mut report = ReportBuilder::new(FUNCTION, request.now, request.dry_run);
+    let mut next_steps: Vec<String> = Vec::new();
+
+    // The dashboard's rows.
+    let (rows, metric_requests) = match &metrics {
+        Ok(read) => {
+            let mut rows = evaluate_rows(&read.metrics, runbook);
+            for row in &mut rows {
+                row.range = texts.range(row.row, runbook);
+                report.finding(texts.row_finding(row));
+                next_steps.extend(texts.row_remedy(
+                    row,
+                    &common.api_function_name,
+                    &common.db_cluster_id,
+                ));
+            }
+            (json!(rows), read.requests)
+        }
+        Err(code) => {
+            for row in rows::Row::ALL {
+                report.finding(texts.source_skipped(row.check(), "CloudWatch GetMetricData", code));
+            }
+            next_steps.push(texts.source_remedy("CloudWatch GetMetricData", code));
+            (json!([]), 0)
+        }
+    };
+
+    // The runbook's alarms.
+    let alarm_facts: Vec<AlarmFacts> = match &alarms {
+        Ok(facts) => {
+            for a in facts {
+                report.finding(texts.alarm_finding(a.check(system), a, &state.region));
+                next_steps.extend(texts.alarm_remedy(a));
+            }
+            facts.clone()
+        }
+        Err(code) => {
+            for name in alarms::names(system) {
+                let unknown = AlarmFacts {
+                    alarm: name,
+                    state: None,
+                    reason: None,
+                    since: None,
+                };
+                report.finding(texts.source_skipped(
+                    &unknown.check(system),
+                    "CloudWatch DescribeAlarms",
+                    code,
+                ));
+            }
+            next_steps.push(texts.source_remedy("CloudWatch DescribeAlarms", code));
+            Vec::new()
+        }
+    };
+
+    // Hygiene.
+    let secret_id = common.db_secret_id.as_str();
+    match &secret {
+        Ok(dates) => {
+            let judged = judge_secret_age(dates, request.now, runbook);
+            report.finding(texts.secret_finding(secret_id, &judged, dates.last_rotated.is_some()));
+            if judged.status != FindingStatus::Ok {
+                next_steps.push(texts.secret_remedy(secret_id));
+            }
+        }
+        Err(code) => {
+            report.finding(texts.source_skipped(
+                "secret-age",
+                &format!("Secrets Manager DescribeSecret {secret_id}"),
+                code,
+            ));
+            next_steps.push(texts.source_remedy("Secrets Manager DescribeSecret", code));
+        }
+    }
+    let cluster = common.db_cluster_id.as_str();
+    match &snapshots {
+        Ok(snapshots) => {
+            let newest = newest_restore_point(snapshots, cluster);
+            let judged = judge_snapshot_age(newest, request.now, config.snapshot_max_age_hours);
+            report.finding(texts.snapshot_finding(cluster, newest.map(|s| s.id.as_str()), &judged));
+            if judged.status != FindingStatus::Ok {
+                next_steps.push(texts.snapshot_remedy(system));
+            }
+        }
+        Err(code) => {
+            report.finding(texts.source_skipped(
+                "snapshot-age",
+                "RDS DescribeDBClusterSnapshots",
+                code,
+            ));
+            next_steps.push(texts.source_remedy("RDS DescribeDBClusterSnapshots", code));
+        }
+    }
+    match (&versioning, &common.frontend_bucket) {
+        (Some(Ok(v)), Some(bucket)) => {
+            let finding = texts.versioning_finding(bucket, *v);
+            if finding.status != FindingStatus::Ok {
+                next_steps.push(texts.versioning_remedy(bucket));
+            }
+            report.finding(finding);
+        }
+        (Some(Err(code)), Some(bucket)) => {
+            report.finding(texts.source_skipped(
+                "frontend-versioning",
+                &format!("S3 GetBucketVersioning {bucket}"),
+                code,
+            ));
+            next_steps.push(texts.source_remedy("S3 GetBucketVersioning", code));
+        }
+        _ => {
+            report.finding(texts.versioning_unset());
+        }
+    }
+    for (user, listed) in &keys {
+        match listed {
+            Ok(Some(user_keys)) => {
+                let judged = judge_key_age(user_keys, request.now, runbook.key_rotation);
+                report.finding(texts.key_finding(user, &judged));
+                if judged.status != FindingStatus::Ok {
+                    next_steps.push(texts.key_remedy(user, system));
+                }
+            }
+            Ok(None) => {
+                report.finding(texts.key_missing_user(user));
+            }
+            Err(code) => {
+                report.finding(texts.source_skipped(
+                    &format!("key-age-{user}"),
+                    &format!("IAM ListAccessKeys {user}"),
+                    code,
+                ));
+                next_steps.push(texts.source_remedy("IAM ListAccessKeys", code));
+            }
+        }
+    }
+
+    let count = |status: FindingStatus| {
+        report
+            .findings()
+            .iter()
+            .filter(|f| f.status == status)
+            .count()
+    };
+    let counts = (
+        count(FindingStatus::Critical),
+        count(FindingStatus::Warning),
+        count(FindingStatus::Skipped),
+    );
+    if next_steps.is_empty() {
+        next_steps.push(texts.all_clear());
+    }
+    next_steps.dedup();
+    for step in next_steps {
+        report.next_step(step);
+    }
+    tracing::info!(
+        metric_requests,
+        critical = counts.0,
+        warning = counts.1,
+        skipped = counts.2,
+        "health judged"
+    );
+    report
+        .extra("date", request.day.date.to_string())
+        .extra(
+            "window",
+            json!({"start": rfc3339(request.day.start), "end": rfc3339(request.day.end)}),
+        )
+        .extra("rows", rows)
+        .extra("alarms", &alarm_facts)
+        .extra("metric_requests", metric_requests);
+    let title = texts.title(&request.day, (counts.0, counts.1));
+    let summary = texts.summary(&request.day, system, &state.region, counts);
+    Ok(report.build(&title, summary))
+}

@@ -1,0 +1,668 @@
+//! daily-health's handler against the bed: a seeded week of the dashboard's
+//! metrics (p95 served by the bed from the raw datapoints), the runbook
+//! alarms, the DB secret, snapshots, the frontend bucket and the deploy
+//! user, with dates moved into the past by the bed; one source denied; the
+//! digest read back through SQS.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
+use aws_sdk_cloudwatch::types::{
+    ComparisonOperator, Dimension, MetricDatum, StandardUnit, StateValue, Statistic,
+};
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use bed::{Bed, Inbox};
+use chrono::{DateTime, TimeDelta, Utc};
+use daily_health::{HealthConfig, State};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+use shared::entry::handle;
+use shared::{Env, Error, ErrorType, Report};
+
+const SYSTEM: &str = "goal-mandala-production";
+const SECRET: &str = "goal-mandala/production/database";
+const DB_PASSWORD: &str = "Never-In-A-Report-7731";
+const USER: &str = "github-actions-deploy";
+const BUCKET: &str = "goal-mandala-production-frontend";
+
+/// 09:00 JST on 29 November: the run reports the 28th.
+const NOW: &str = "2026-11-29T00:00:00Z";
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Local midnight (JST) of the day `days` before D = 2026-11-28.
+fn day_start(days_before: i64) -> DateTime<Utc> {
+    at("2026-11-27T15:00:00Z") - TimeDelta::days(days_before)
+}
+
+struct Production {
+    bed: Bed,
+    inbox: Inbox,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    key_id: String,
+}
+
+/// One day's numbers for the seven rows.
+#[derive(Clone, Copy)]
+struct DayValues {
+    invocations: f64,
+    errors: f64,
+    duration_ms: f64,
+    api_requests: f64,
+    /// Every latency datapoint of the day: 1..=100 × this, so p95 = 95 × it.
+    latency_step_ms: f64,
+    connections: f64,
+    cpu: f64,
+}
+
+const NORMAL: DayValues = DayValues {
+    invocations: 2_000.0,
+    errors: 4.0,
+    duration_ms: 320.0,
+    api_requests: 2_100.0,
+    latency_step_ms: 10.0,
+    connections: 12.0,
+    cpu: 25.0,
+};
+
+impl Production {
+    async fn start(alarms: &[(&str, StateValue)]) -> Production {
+        let bed = Bed::start().unwrap();
+        let sdk = bed.sdk_config();
+        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        let now = at(NOW);
+
+        // The cluster, and the snapshot nightly-snapshot took at 04:30 JST.
+        let rds = aws_sdk_rds::Client::new(&sdk);
+        bed::production::create_cluster(&rds, SYSTEM).await.unwrap();
+        let snapshot = format!("{SYSTEM}-manual-20261129-043000");
+        rds.create_db_cluster_snapshot()
+            .db_cluster_identifier(SYSTEM)
+            .db_cluster_snapshot_identifier(&snapshot)
+            .send()
+            .await
+            .unwrap();
+        bed.backdate(&json!({"kind": "cluster-snapshot", "id": snapshot,
+            "created": (now - TimeDelta::minutes(270)).timestamp()}))
+            .unwrap();
+
+        // The DB secret, rotated 30 days ago.
+        let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+        sm.create_secret()
+            .name(SECRET)
+            .secret_string(
+                json!({"username": "goal_mandala_user", "password": DB_PASSWORD,
+                    "host": "db.internal", "port": 5432, "database": "goal_mandala"})
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        bed.backdate(&json!({"kind": "secret", "name": SECRET,
+            "created": (now - TimeDelta::days(400)).timestamp(),
+            "last_rotated": (now - TimeDelta::days(30)).timestamp()}))
+            .unwrap();
+
+        // The deploy user, its key 10 days old.
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        iam.create_user().user_name(USER).send().await.unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name(USER)
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap();
+        let key_id = key.access_key_id().to_owned();
+        bed.backdate(
+            &json!({"kind": "access-key", "user": USER, "key_id": key_id,
+            "created": (now - TimeDelta::days(10)).timestamp()}),
+        )
+        .unwrap();
+
+        // The frontend bucket, versioned.
+        let s3 = aws_sdk_s3::Client::new(&sdk);
+        s3.create_bucket()
+            .bucket(BUCKET)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        Production::versioning(&s3, BucketVersioningStatus::Enabled).await;
+
+        let cloudwatch = aws_sdk_cloudwatch::Client::new(&sdk);
+        for (suffix, state) in alarms {
+            let name = format!("{SYSTEM}-{suffix}");
+            cloudwatch
+                .put_metric_alarm()
+                .alarm_name(&name)
+                .namespace("AWS/Lambda")
+                .metric_name("Errors")
+                .statistic(Statistic::Sum)
+                .period(300)
+                .evaluation_periods(1)
+                .threshold(5.0)
+                .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+                .send()
+                .await
+                .unwrap();
+            cloudwatch
+                .set_alarm_state()
+                .alarm_name(&name)
+                .state_value(state.clone())
+                .state_reason(format!("Threshold Crossed: test state {}", state.as_str()))
+                .send()
+                .await
+                .unwrap();
+        }
+        Production {
+            bed,
+            inbox,
+            cloudwatch,
+            key_id,
+        }
+    }
+
+    async fn versioning(s3: &aws_sdk_s3::Client, status: BucketVersioningStatus) {
+        s3.put_bucket_versioning()
+            .bucket(BUCKET)
+            .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    fn state(&self, extra: &[(&str, &str)]) -> State {
+        let mut env = Env::from_pairs([
+            ("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str()),
+            ("FRONTEND_BUCKET", BUCKET),
+        ]);
+        for (k, v) in extra {
+            env.set(*k, *v);
+        }
+        State::new(
+            HealthConfig::from_env(&env).unwrap(),
+            &self.bed.sdk_config(),
+        )
+        .unwrap()
+    }
+
+    /// Puts one day's values (`days_before` D), a few hours into the local day.
+    async fn seed_day(&self, days_before: i64, v: DayValues) {
+        let start = day_start(days_before);
+        let when = |hours: i64| AwsTime::from_secs((start + TimeDelta::hours(hours)).timestamp());
+        let datum = |metric: &str, dim: (&str, &str), value: f64, hours: i64| {
+            MetricDatum::builder()
+                .metric_name(metric)
+                .dimensions(Dimension::builder().name(dim.0).value(dim.1).build())
+                .value(value)
+                .timestamp(when(hours))
+                .build()
+        };
+        let function = ("FunctionName", "goal-mandala-production-api");
+        let api = ("ApiName", SYSTEM);
+        let cluster = ("DBClusterIdentifier", SYSTEM);
+        // Two datapoints per count metric: the sum is what the row reads.
+        self.put(
+            "AWS/Lambda",
+            vec![
+                datum("Invocations", function, v.invocations / 2.0, 2),
+                datum("Invocations", function, v.invocations / 2.0, 20),
+                datum("Errors", function, v.errors, 3),
+                datum("Duration", function, v.duration_ms, 4),
+            ],
+        )
+        .await;
+        let mut gateway = vec![
+            datum("Count", api, v.api_requests / 2.0, 2),
+            datum("Count", api, v.api_requests / 2.0, 21),
+        ];
+        for i in 1..=100 {
+            let mut d = datum("Latency", api, v.latency_step_ms * f64::from(i), 5);
+            d.timestamp = Some(AwsTime::from_secs(
+                (start + TimeDelta::hours(5) + TimeDelta::seconds(i64::from(i))).timestamp(),
+            ));
+            d.unit = Some(StandardUnit::Milliseconds);
+            gateway.push(d);
+        }
+        self.put("AWS/ApiGateway", gateway).await;
+        self.put(
+            "AWS/RDS",
+            vec![
+                datum("DatabaseConnections", cluster, v.connections, 6),
+                datum("DatabaseConnections", cluster, v.connections / 2.0, 7),
+                datum("CPUUtilization", cluster, v.cpu, 8),
+            ],
+        )
+        .await;
+    }
+
+    async fn put(&self, namespace: &str, data: Vec<MetricDatum>) {
+        for chunk in data.chunks(20) {
+            self.cloudwatch
+                .put_metric_data()
+                .namespace(namespace)
+                .set_metric_data(Some(chunk.to_vec()))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    /// D-7 … D-1 normal, D as given.
+    async fn seed_week(&self, d: DayValues) {
+        for days_before in 1..=7 {
+            self.seed_day(days_before, NORMAL).await;
+        }
+        self.seed_day(0, d).await;
+    }
+
+    async fn run(&self, state: &State, payload: Value) -> Result<Report, Error> {
+        self.bed.forget_requests().unwrap();
+        handle(state, LambdaEvent::new(payload.into(), Context::default())).await
+    }
+
+    fn calls(&self, operation: &str) -> usize {
+        self.bed
+            .requests()
+            .unwrap()
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some(operation))
+            .count()
+    }
+}
+
+fn finding<'a>(report: &'a Report, check: &str) -> &'a shared::Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.check == check)
+        .unwrap_or_else(|| panic!("no finding {check}: {:?}", report.findings))
+}
+
+fn status(report: &Report, check: &str) -> &'static str {
+    match finding(report, check).status {
+        shared::FindingStatus::Ok => "ok",
+        shared::FindingStatus::Warning => "warning",
+        shared::FindingStatus::Critical => "critical",
+        shared::FindingStatus::Skipped => "skipped",
+    }
+}
+
+fn row<'a>(report: &'a Report, check: &str) -> &'a Value {
+    report.extra["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == check)
+        .unwrap()
+}
+
+const OK_ALARMS: [(&str, StateValue); 3] = [
+    ("high-error-rate", StateValue::Ok),
+    ("high-latency", StateValue::Ok),
+    ("database-connection-error", StateValue::Ok),
+];
+
+#[tokio::test]
+async fn a_normal_day_is_all_ok_read_in_one_request_and_mailed_once() {
+    let p = Production::start(&OK_ALARMS).await;
+    p.seed_week(NORMAL).await;
+    let state = p.state(&[]);
+
+    let report = p.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(
+        report.severity,
+        shared::Severity::Info,
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(report.extra["date"], "2026-11-28");
+    assert_eq!(
+        report.extra["window"],
+        json!({"start": "2026-11-27T15:00:00Z", "end": "2026-11-28T15:00:00Z"})
+    );
+    let checks: Vec<&str> = report.findings.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(
+        checks,
+        [
+            "lambda-invocations",
+            "lambda-duration",
+            "lambda-error-rate",
+            "api-requests",
+            "api-latency-p95",
+            "db-connections",
+            "db-cpu",
+            "alarm-high-error-rate",
+            "alarm-high-latency",
+            "alarm-database-connection-error",
+            "secret-age",
+            "snapshot-age",
+            "frontend-versioning",
+            "key-age-github-actions-deploy"
+        ]
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.status == shared::FindingStatus::Ok),
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(row(&report, "lambda-invocations")["value"], 2_000.0);
+    assert_eq!(row(&report, "lambda-invocations")["average_7d"], 2_000.0);
+    assert_eq!(row(&report, "lambda-invocations")["surge"], false);
+    assert_eq!(row(&report, "lambda-error-rate")["value"], 0.2);
+    assert_eq!(row(&report, "api-latency-p95")["value"], 950.0);
+    assert_eq!(row(&report, "db-connections")["value"], 12.0);
+    assert_eq!(finding(&report, "secret-age").value, Some(30.0));
+    assert_eq!(finding(&report, "snapshot-age").value, Some(4.5));
+    assert_eq!(
+        finding(&report, "key-age-github-actions-deploy").value,
+        Some(10.0)
+    );
+    assert_eq!(report.title, "日次ヘルスチェック 2026-11-28: すべて正常");
+    assert!(
+        report
+            .summary
+            .contains("#dashboards/dashboard/goal-mandala-production"),
+        "{}",
+        report.summary
+    );
+
+    // One GetMetricData request for the day and its week; the secret's value never read.
+    assert_eq!(p.calls("GetMetricData"), 1);
+    assert_eq!(report.extra["metric_requests"], 1);
+    assert_eq!(p.calls("GetSecretValue"), 0);
+    let writes: Vec<String> = p.bed.writes().unwrap().iter().map(|r| r.name()).collect();
+    assert_eq!(writes, ["sns:Publish"], "read-only but for the one publish");
+    let published = p.inbox.take().await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0]["title"], report.title);
+}
+
+#[tokio::test]
+async fn a_bad_day_flags_every_row_alarm_and_hygiene_line_with_its_remedy() {
+    let p = Production::start(&[
+        ("high-error-rate", StateValue::Alarm),
+        ("high-latency", StateValue::InsufficientData),
+        ("database-connection-error", StateValue::Ok),
+    ])
+    .await;
+    p.seed_week(DayValues {
+        // 4.5× the week's average (a surge), still under 10,000.
+        invocations: 9_000.0,
+        // 6 %: above the alarm line.
+        errors: 540.0,
+        duration_ms: 1_500.0,
+        api_requests: 12_000.0,
+        latency_step_ms: 25.0,
+        connections: 60.0,
+        cpu: 80.0,
+    })
+    .await;
+    let now = at(NOW);
+    p.bed
+        .backdate(&json!({"kind": "secret", "name": SECRET,
+            "last_rotated": (now - TimeDelta::days(181)).timestamp()}))
+        .unwrap();
+    p.bed
+        .backdate(&json!({"kind": "cluster-snapshot", "id": "goal-mandala-production-manual-20261129-043000",
+            "created": (now - TimeDelta::hours(30)).timestamp()}))
+        .unwrap();
+    p.bed
+        .backdate(
+            &json!({"kind": "access-key", "user": USER, "key_id": p.key_id,
+            "created": (now - TimeDelta::days(100)).timestamp()}),
+        )
+        .unwrap();
+    Production::versioning(
+        &aws_sdk_s3::Client::new(&p.bed.sdk_config()),
+        BucketVersioningStatus::Suspended,
+    )
+    .await;
+    let state = p.state(&[]);
+
+    let report = p.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    let statuses: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.check.as_str(), status(&report, &f.check)))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("lambda-invocations", "warning"),
+            ("lambda-duration", "warning"),
+            ("lambda-error-rate", "critical"),
+            ("api-requests", "warning"),
+            ("api-latency-p95", "warning"),
+            ("db-connections", "warning"),
+            ("db-cpu", "warning"),
+            ("alarm-high-error-rate", "critical"),
+            ("alarm-high-latency", "warning"),
+            ("alarm-database-connection-error", "ok"),
+            ("secret-age", "critical"),
+            ("snapshot-age", "warning"),
+            ("frontend-versioning", "warning"),
+            ("key-age-github-actions-deploy", "warning"),
+        ]
+    );
+    assert_eq!(report.severity, shared::Severity::Critical);
+    let surge = row(&report, "lambda-invocations");
+    assert_eq!(
+        (surge["value"].as_f64(), surge["surge"].as_bool()),
+        (Some(9_000.0), Some(true))
+    );
+    assert!(
+        finding(&report, "lambda-invocations")
+            .detail
+            .contains("急増"),
+        "{}",
+        finding(&report, "lambda-invocations").detail
+    );
+    assert!(finding(&report, "lambda-invocations").detail.contains('█'));
+    let rate = finding(&report, "lambda-error-rate");
+    assert_eq!((rate.value, rate.threshold), (Some(6.0), Some(5.0)));
+    assert_eq!(row(&report, "api-latency-p95")["value"], 2_375.0);
+    assert_eq!(finding(&report, "secret-age").threshold, Some(180.0));
+    assert_eq!(finding(&report, "snapshot-age").value, Some(30.0));
+    let insufficient = finding(&report, "alarm-high-latency");
+    assert!(
+        insufficient.detail.contains("発報できません"),
+        "{}",
+        insufficient.detail
+    );
+    let alarms = report.extra["alarms"].as_array().unwrap();
+    assert_eq!(alarms[0]["state"], "ALARM");
+    assert_eq!(alarms[0]["reason"], "Threshold Crossed: test state ALARM");
+    assert!(alarms[0]["since"].is_string());
+    // The runbook's next step for each line that is not ok.
+    assert!(report.next_steps.len() >= 13, "{:#?}", report.next_steps);
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("put-bucket-versioning"))
+    );
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("rotate-secret"))
+    );
+    assert!(report.next_steps.iter().any(|s| s.contains("force_rotate")));
+    assert!(report.title.contains("重大 3 件"), "{}", report.title);
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_missing_alarm_and_a_denied_source_skip_only_their_own_lines() {
+    let p = Production::start(&OK_ALARMS[..2]).await;
+    p.seed_week(NORMAL).await;
+    p.bed
+        .set_faults(&json!([{"service": "iam", "operation": "ListAccessKeys",
+            "code": "AccessDenied", "status": 403}]))
+        .unwrap();
+    let state = p.state(&[]);
+
+    let report = p.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    let missing = finding(&report, "alarm-database-connection-error");
+    assert_eq!(missing.status, shared::FindingStatus::Warning);
+    assert!(
+        missing.detail.contains("CreateRunbookAlarms"),
+        "{}",
+        missing.detail
+    );
+    assert_eq!(report.extra["alarms"][2]["state"], Value::Null);
+    let key = finding(&report, "key-age-github-actions-deploy");
+    assert_eq!(key.status, shared::FindingStatus::Skipped);
+    assert!(key.detail.contains("AccessDenied"), "{}", key.detail);
+    // Everything else was still read and judged.
+    assert_eq!(status(&report, "secret-age"), "ok");
+    assert_eq!(status(&report, "lambda-invocations"), "ok");
+    assert_eq!(
+        report.severity,
+        shared::Severity::Warning,
+        "skipped does not raise it"
+    );
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_whole_source_down_still_sends_the_digest() {
+    let p = Production::start(&OK_ALARMS).await;
+    p.bed
+        .set_faults(
+            &json!([{"service": "monitoring", "operation": "GetMetricData",
+            "code": "ThrottlingException", "status": 400}]),
+        )
+        .unwrap();
+    let state = p.state(&[]);
+
+    let report = p.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    for check in ["lambda-invocations", "api-latency-p95", "db-cpu"] {
+        let f = finding(&report, check);
+        assert_eq!(f.status, shared::FindingStatus::Skipped, "{check}");
+        assert!(f.detail.contains("ThrottlingException"), "{}", f.detail);
+    }
+    assert_eq!(status(&report, "alarm-high-latency"), "ok");
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_manual_date_reports_that_day_and_the_window_edges_hold() {
+    let p = Production::start(&OK_ALARMS).await;
+    // 2026-11-25 (JST) is [24th 15:00Z, 25th 15:00Z): one invocation at each
+    // edge inside it, one just outside on either side.
+    let function = ("FunctionName", "goal-mandala-production-api");
+    let edge = |t: &str, value: f64| {
+        MetricDatum::builder()
+            .metric_name("Invocations")
+            .dimensions(
+                Dimension::builder()
+                    .name(function.0)
+                    .value(function.1)
+                    .build(),
+            )
+            .value(value)
+            .timestamp(AwsTime::from_secs(at(t).timestamp()))
+            .build()
+    };
+    p.put(
+        "AWS/Lambda",
+        vec![
+            edge("2026-11-24T14:59:59Z", 1_000.0),
+            edge("2026-11-24T15:00:00Z", 1.0),
+            edge("2026-11-25T14:59:59Z", 2.0),
+            edge("2026-11-25T15:00:00Z", 1_000.0),
+        ],
+    )
+    .await;
+    let state = p.state(&[]);
+
+    let report = p
+        .run(&state, json!({"date": "2026-11-25", "at": NOW}))
+        .await
+        .unwrap();
+
+    assert_eq!(report.extra["date"], "2026-11-25");
+    let invocations = row(&report, "lambda-invocations");
+    assert_eq!(invocations["value"], 3.0);
+    // D-1 (the 24th) holds the 14:59:59Z point: 1000 / 7 days.
+    assert_eq!(invocations["history"][6], 1_000.0);
+    assert_eq!(report.at, at(NOW));
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_read() {
+    let p = Production::start(&OK_ALARMS).await;
+    let state = p.state(&[]);
+    for payload in [
+        json!({"date": "2026-11-29", "at": NOW}),
+        json!({"date": "2026-12-25", "at": NOW}),
+        json!({"date": "2026-02-30"}),
+        json!({"date": 20261128}),
+        json!({"date": "28/11/2026"}),
+        json!({"scheduled_time": "soon"}),
+        json!(["2026-11-28"]),
+    ] {
+        let err = p.run(&state, payload.clone()).await.unwrap_err();
+        assert_eq!(
+            err.error_type(),
+            ErrorType::InvalidInput,
+            "{payload}: {err}"
+        );
+        assert!(
+            p.bed.requests().unwrap().is_empty(),
+            "{payload}: something was read"
+        );
+    }
+    assert!(p.inbox.take().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn no_output_carries_the_secret_and_english_reads_the_same() {
+    let p = Production::start(&OK_ALARMS).await;
+    p.seed_week(NORMAL).await;
+    let state = p.state(&[("REPORT_LANG", "en")]);
+    let (logs, guard) = bed::capture_logs();
+
+    let report = p.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+    drop(guard);
+
+    assert_eq!(report.title, "Daily health 2026-11-28: all normal");
+    assert!(
+        finding(&report, "lambda-invocations")
+            .detail
+            .contains("normal: 0–10,000 / day")
+    );
+    let published = p.inbox.take().await.unwrap();
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    for text in [
+        serde_json::to_string(&report).unwrap(),
+        published[0].to_string(),
+        logs,
+    ] {
+        assert!(
+            !text.contains(DB_PASSWORD),
+            "the DB password reached an output"
+        );
+    }
+    assert_eq!(p.calls("GetSecretValue"), 0);
+}

@@ -30,7 +30,7 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=ap-northeast-1 AWS_D
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
 { read -r topic; read -r inbox; } < <("$py" tests/bed/seed_demo.py)
 export NOTIFY_TOPIC_ARN="$topic" REPORT_LANG="${REPORT_LANG:-ja}" REPORT_TIMEZONE="${REPORT_TIMEZONE:-Asia/Tokyo}"
-export FRONTEND_BUCKET=goal-mandala-production-frontend
+export FRONTEND_BUCKET=goal-mandala-production-frontend AUDIT_ALLOWED_CIDRS="203.0.113.0/24"
 echo "endpoint $AWS_ENDPOINT_URL, cluster goal-mandala-production, topic $topic"
 
 say "Starting PostgreSQL with TLS (a throwaway CA) as the emulated Aurora endpoint"
@@ -78,7 +78,7 @@ invoke() { # name, event file, what it shows
     return 0
   fi
   target/debug/report-text <"$out"
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","failed_requests","bottleneck","cause","date","metric_requests") if k in r}, ensure_ascii=False))' <"$out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","failed_requests","bottleneck","cause","date","metric_requests","lookup_requests","events_scanned") if k in r}, ensure_ascii=False))' <"$out"
 }
 
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "04:30 JST の定時実行: スナップショットを作成"
@@ -115,6 +115,11 @@ invoke budget-alert events/budget-alert/invalid.json "不正な月: InvalidInput
 "$py" tests/bed/seed_demo.py health >"$work/health.json"
 invoke daily-health "$work/health.json" "09:00 JST の日次ヘルスチェック: 昨日のダッシュボード（API リクエスト急増・p95 悪化）とアラーム 1 件"
 invoke daily-health events/daily-health/invalid.json "存在しない日付: InvalidInput で何も読まない"
+
+"$py" tests/bed/seed_demo.py audit >"$work/audit.json"
+invoke security-audit "$work/audit.json" "08:00 JST の日次監査: 管理者権限・MFA なし・夜間の呼び出し・削除の集中・許可外のアドレス"
+invoke security-audit events/security-audit/realtime-delete-db-cluster.json "リアルタイム: DeleteDBCluster の呼び出しを即座に判定（キーの無効化は推奨のみ）"
+invoke security-audit events/security-audit/invalid.json "CloudTrail の記録ではない detail: InvalidInput"
 
 say "rotate-db-secret — Secrets Manager のローテーション（90 日ごと）を 4 ステップで実行"
 token=$("$py" tests/bed/seed_demo.py begin-rotation)

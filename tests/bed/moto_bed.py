@@ -2,7 +2,8 @@
 CloudWatch's Smithy RPC v2 CBOR protocol, a Cost Explorer served from
 seeded line items (cost_explorer.py), and a fix for the shape of moto's
 X-Ray trace summaries and S3's GetBucketVersioning reply, percentile
-statistics in GetMetricData (percentiles.py), faults and past dates on
+statistics in GetMetricData (percentiles.py), CloudTrail's LookupEvents
+from seeded records (cloudtrail.py), faults and past dates on
 request (bed_state.py); every request is recorded (request_log.py).
 
 aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
@@ -36,6 +37,7 @@ from werkzeug.serving import make_server
 import percentiles
 import wsgi
 from bed_state import BedState, S3VersioningFix
+from cloudtrail import CloudTrailBed
 from cost_explorer import CostExplorerBed
 from request_log import RequestLog
 
@@ -213,7 +215,7 @@ def main():
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
     moto = DomainDispatcherApplication(create_backend_app)
-    app = RequestLog(BedState(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(moto))))))
+    app = RequestLog(BedState(CloudTrailBed(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(moto)))))))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

@@ -257,10 +257,54 @@ def health():
     print(json.dumps({"scheduled_time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}))
 
 
+def audit():
+    """An account for the security audit: a forgotten admin with a console
+    password and no MFA, and the last 24 hours of CloudTrail — the deploy
+    user calling at 02:10 JST from an unknown address, a clean-up role
+    deleting 11 objects within 40 minutes, the usual reads. Prints the
+    08:00 scheduler input."""
+    import datetime
+    import urllib.request
+    iam = client("iam")
+    iam.create_user(UserName="ops-admin-legacy")
+    iam.attach_user_policy(UserName="ops-admin-legacy", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.create_login_profile(UserName="ops-admin-legacy", Password="Demo-Only-Console-Pass-1!")
+    jst = datetime.timezone(datetime.timedelta(hours=9))
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    night = now.astimezone(jst).replace(hour=2, minute=10, second=0)
+    if night > now:
+        night -= datetime.timedelta(days=1)
+    iso = lambda t: t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def record(i, name, at, identity, ip, source="s3.amazonaws.com", **extra):
+        return {"eventID": f"demo-{i:04d}", "eventName": name, "eventTime": iso(at), "eventSource": source,
+                "userIdentity": identity, "sourceIPAddress": ip, "readOnly": name.startswith(("Get", "List", "Describe")),
+                **extra}
+
+    deploy = {"type": "IAMUser", "userName": "github-actions-deploy",
+              "arn": f"arn:aws:iam::123456789012:user/github-actions-deploy"}
+    cleanup = {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/ops-cleanup/batch",
+               "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "ops-cleanup",
+                                                    "arn": "arn:aws:iam::123456789012:role/ops-cleanup"}}}
+    events = [record(1, "ListBuckets", night, deploy, "198.51.100.23"),
+              record(2, "GetObject", night + datetime.timedelta(minutes=1), deploy, "198.51.100.23")]
+    start = now - datetime.timedelta(hours=3)
+    events += [record(10 + i, "DeleteObject", start + datetime.timedelta(minutes=4 * i), cleanup, "203.0.113.8",
+                      resources=[{"ResourceType": "AWS::S3::Object", "ResourceName": f"{SYSTEM}-frontend/old/{i}.js"}])
+               for i in range(11)]
+    events += [record(100 + i, "DescribeDBClusters", now - datetime.timedelta(minutes=30 + i), deploy, "203.0.113.20",
+                      source="rds.amazonaws.com") for i in range(60)]
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/_bed/cloudtrail/events",
+                                     data=json.dumps({"events": events}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+    print(json.dumps({"scheduled_time": iso(now)}))
+
+
 if __name__ == "__main__":
     commands = {"db-secret": lambda: db_secret(sys.argv[2]), "begin-rotation": begin_rotation,
                 "current-password": current_password, "costs": costs,
                 "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4]),
                 "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2]),
-                "health": health}
+                "health": health, "audit": audit}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

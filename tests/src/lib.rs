@@ -68,6 +68,14 @@ fn free_port() -> Result<u16, BedError> {
 /// Captures the calling thread's log lines (a `#[tokio::test]` runs the
 /// handler on its thread), to scan them for what must never be logged.
 pub fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    capture_logs_at(tracing::Level::TRACE)
+}
+
+/// Like [`capture_logs`], at `level` and above: `INFO` is what a deployed
+/// function writes (`ApplicationLogLevel: INFO`), without the SDK's wire traces.
+pub fn capture_logs_at(
+    level: tracing::Level,
+) -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
     #[derive(Clone)]
     struct Sink(Arc<Mutex<Vec<u8>>>);
     impl Write for Sink {
@@ -85,7 +93,7 @@ pub fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let sink = Sink(buffer.clone());
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+        .with_max_level(level)
         .with_writer(move || sink.clone())
         .finish();
     (buffer, tracing::subscriber::set_default(subscriber))

@@ -233,6 +233,18 @@ impl Bed {
             .collect())
     }
 
+    /// Replaces the CloudTrail records `LookupEvents` answers from
+    /// (`tests/bed/cloudtrail.py`): CloudTrail records, each with an optional
+    /// `resources` list of `{"ResourceType", "ResourceName"}`.
+    pub fn seed_trail(&self, records: &Value) -> Result<(), BedError> {
+        self.control(
+            "POST",
+            "/_bed/cloudtrail/events",
+            Some(&json!({"events": records})),
+        )
+        .map(|_| ())
+    }
+
     /// Makes the bed answer matching requests with an error, in the
     /// request's protocol (`tests/bed/bed_state.py`): `[{"service",
     /// "operation", "code", "status", "message", "times"}]`; `[]` clears.

@@ -286,3 +286,69 @@ pub fn check_refuses_unreadable_payload(bootstrap: &Path) -> Result<(), BedError
     }
     Ok(())
 }
+
+/// What a bootstrap with bad configuration must do: end before it asks for
+/// an event, with one log line naming `variable` (DESIGN §3).
+pub fn check_refuses_configuration(
+    bootstrap: &Path,
+    variable: &str,
+    value: &str,
+) -> Result<(), BedError> {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| BedError(format!("runtime API: {e}")))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| BedError(format!("runtime API: {e}")))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| BedError(format!("runtime API: {e}")))?;
+    let mut env = base_env();
+    env.push((variable.to_owned(), value.to_owned()));
+    let mut child = Command::new(bootstrap)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| BedError(format!("spawning {}: {e}", bootstrap.display())))?;
+    let started = Instant::now();
+    let status = loop {
+        if listener.accept().is_ok() {
+            let _ = child.kill();
+            return Err(BedError(
+                "it asked for an event despite the bad configuration".into(),
+            ));
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < Duration::from_secs(30) => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            _ => {
+                let _ = child.kill();
+                return Err(BedError("it did not end".into()));
+            }
+        }
+    };
+    let mut output = String::new();
+    for stream in [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read>),
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let mut stream = stream;
+        let _ = stream.read_to_string(&mut output);
+    }
+    let lines: Vec<&str> = output.lines().filter(|l| l.contains(variable)).collect();
+    if status.success() || lines.len() != 1 {
+        return Err(BedError(format!("ended with {status}, output: {output}")));
+    }
+    Ok(())
+}

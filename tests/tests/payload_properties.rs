@@ -171,3 +171,22 @@ async fn daily_health_answers_any_payload_with_a_contract_type() {
     let state = daily_health::State::new(config, &bench.bed.sdk_config()).unwrap();
     bench.check(&state, &["date"]).await;
 }
+
+#[tokio::test]
+async fn security_audit_answers_any_payload_with_a_contract_type() {
+    let bench = Bench::start().await;
+    let config = security_audit::AuditConfig::from_env(&bench.env()).unwrap();
+    let state = security_audit::State::new(config, &bench.bed.sdk_config()).unwrap();
+    bench
+        .check(
+            &state,
+            &[
+                "lookback_hours",
+                "eventName",
+                "eventTime",
+                "userIdentity",
+                "errorCode",
+            ],
+        )
+        .await;
+}

@@ -1,0 +1,192 @@
+//! security-audit's settings: the shared ones plus the audit's rules.
+
+use std::str::FromStr;
+
+use ipnet::IpNet;
+use shared::config::DEFAULT_DEPLOY_USER;
+use shared::{Config, ConfigError, Env};
+
+use crate::rules::NightHours;
+
+/// The destructive calls watched by default (DESIGN §4).
+pub const DEFAULT_DESTRUCTIVE_EVENTS: &str =
+    "DeleteDBCluster,DeleteDBInstance,StopLogging,DeleteTrail";
+
+/// The longest window a review reads: 90 days, CloudTrail's event history.
+pub const LOOKBACK_HOURS_MAX: u32 = 2160;
+
+/// Settings of an audit, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// The settings every function shares.
+    pub common: Config,
+    /// `AUDIT_WATCH_USERS` (`github-actions-deploy`): whose calls at night are flagged.
+    pub watch_users: Vec<String>,
+    /// `AUDIT_NIGHT_HOURS` (`0-6`), in `REPORT_TIMEZONE`.
+    pub night: NightHours,
+    /// `AUDIT_DELETE_BURST` (10): more `Delete*` calls than this in 60 minutes is a burst.
+    pub delete_burst: u32,
+    /// `AUDIT_ALLOWED_CIDRS`: where calls may come from; `None` when unset (not checked).
+    pub allowed_cidrs: Option<Vec<IpNet>>,
+    /// `AUDIT_AUTO_CONTAIN` (false): deactivate the keys of an offender.
+    pub auto_contain: bool,
+    /// `AUDIT_KEY_UNUSED_DAYS` (90): an active key unused longer is flagged.
+    pub key_unused_days: u32,
+    /// `AUDIT_LOOKBACK_HOURS` (24): the daily review's window.
+    pub lookback_hours: u32,
+    /// `AUDIT_DESTRUCTIVE_EVENTS`: event names that are destructive calls.
+    pub destructive_events: Vec<String>,
+}
+
+impl AuditConfig {
+    /// Reads the settings from `env`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let common = Config::from_env(env)?;
+        common.require_topic()?;
+        let delete_burst: u32 = env.parse_or("AUDIT_DELETE_BURST", 10)?;
+        if delete_burst == 0 {
+            return Err(ConfigError::new(
+                "AUDIT_DELETE_BURST",
+                "expected an integer of at least 1",
+            ));
+        }
+        let key_unused_days: u32 = env.parse_or("AUDIT_KEY_UNUSED_DAYS", 90)?;
+        if key_unused_days == 0 {
+            return Err(ConfigError::new(
+                "AUDIT_KEY_UNUSED_DAYS",
+                "expected an integer of at least 1",
+            ));
+        }
+        let lookback_hours: u32 = env.parse_or("AUDIT_LOOKBACK_HOURS", 24)?;
+        if !(1..=LOOKBACK_HOURS_MAX).contains(&lookback_hours) {
+            return Err(ConfigError::new(
+                "AUDIT_LOOKBACK_HOURS",
+                format!("expected 1–{LOOKBACK_HOURS_MAX} hours"),
+            ));
+        }
+        let destructive_events: Vec<String> = env
+            .string_or("AUDIT_DESTRUCTIVE_EVENTS", DEFAULT_DESTRUCTIVE_EVENTS)
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let valid_event = |e: &String| {
+            e.len() <= 128
+                && e.starts_with(|c: char| c.is_ascii_uppercase())
+                && e.bytes().all(|b| b.is_ascii_alphanumeric())
+        };
+        if destructive_events.is_empty() || !destructive_events.iter().all(valid_event) {
+            return Err(ConfigError::new(
+                "AUDIT_DESTRUCTIVE_EVENTS",
+                "expected comma-separated API event names like DeleteDBCluster,StopLogging",
+            ));
+        }
+        Ok(AuditConfig {
+            watch_users: env.iam_users("AUDIT_WATCH_USERS", DEFAULT_DEPLOY_USER)?,
+            night: env.parse_or("AUDIT_NIGHT_HOURS", NightHours { start: 0, end: 6 })?,
+            delete_burst,
+            allowed_cidrs: parse_cidrs(env)?,
+            auto_contain: env.flag("AUDIT_AUTO_CONTAIN", false)?,
+            key_unused_days,
+            lookback_hours,
+            destructive_events,
+            common,
+        })
+    }
+}
+
+/// `AUDIT_ALLOWED_CIDRS`: comma-separated IPv4/IPv6 CIDRs (spaces around
+/// entries ignored); one malformed entry makes the whole setting invalid.
+fn parse_cidrs(env: &Env) -> Result<Option<Vec<IpNet>>, ConfigError> {
+    let Some(raw) = env.get("AUDIT_ALLOWED_CIDRS") else {
+        return Ok(None);
+    };
+    let mut nets = Vec::new();
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let net = IpNet::from_str(entry).map_err(|_| {
+            let shown: String = entry.chars().take(60).collect();
+            ConfigError::new(
+                "AUDIT_ALLOWED_CIDRS",
+                format!("`{shown}` is not a CIDR like 203.0.113.0/24 or 2001:db8::/32 (one address: 203.0.113.9/32)"),
+            )
+        })?;
+        nets.push(net);
+    }
+    Ok((!nets.is_empty()).then_some(nets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOPIC: (&str, &str) = (
+        "NOTIFY_TOPIC_ARN",
+        "arn:aws:sns:ap-northeast-1:123456789012:ops",
+    );
+
+    #[test]
+    fn defaults_are_the_designs() {
+        let c = AuditConfig::from_env(&Env::from_pairs([TOPIC])).unwrap();
+        assert_eq!(c.watch_users, ["github-actions-deploy"]);
+        assert_eq!(c.night, NightHours { start: 0, end: 6 });
+        assert_eq!(
+            (c.delete_burst, c.key_unused_days, c.lookback_hours),
+            (10, 90, 24)
+        );
+        assert_eq!(c.allowed_cidrs, None);
+        assert!(!c.auto_contain);
+        assert_eq!(
+            c.destructive_events,
+            [
+                "DeleteDBCluster",
+                "DeleteDBInstance",
+                "StopLogging",
+                "DeleteTrail"
+            ]
+        );
+    }
+
+    #[test]
+    fn cidr_lists_take_ipv4_and_ipv6_with_spaces() {
+        let c = AuditConfig::from_env(&Env::from_pairs([
+            TOPIC,
+            (
+                "AUDIT_ALLOWED_CIDRS",
+                " 203.0.113.0/24 , 2001:db8::/32,10.0.0.1/32 ",
+            ),
+        ]))
+        .unwrap();
+        let nets = c.allowed_cidrs.unwrap();
+        assert_eq!(nets.len(), 3);
+        assert_eq!(nets[1].to_string(), "2001:db8::/32");
+        let c = AuditConfig::from_env(&Env::from_pairs([TOPIC, ("AUDIT_ALLOWED_CIDRS", " , ")]))
+            .unwrap();
+        assert_eq!(c.allowed_cidrs, None, "empty is unset");
+    }
+
+    #[test]
+    fn bad_values_fail_at_start_up_naming_the_variable() {
+        for (variable, value) in [
+            ("AUDIT_ALLOWED_CIDRS", "10.0.0.0/33"),
+            ("AUDIT_ALLOWED_CIDRS", "203.0.113.0/24,not-a-cidr"),
+            ("AUDIT_ALLOWED_CIDRS", "10.0.0.1"),
+            ("AUDIT_NIGHT_HOURS", "25-3"),
+            ("AUDIT_NIGHT_HOURS", "0-24"),
+            ("AUDIT_NIGHT_HOURS", "night"),
+            ("AUDIT_NIGHT_HOURS", "6"),
+            ("AUDIT_DELETE_BURST", "0"),
+            ("AUDIT_DELETE_BURST", "ten"),
+            ("AUDIT_KEY_UNUSED_DAYS", "0"),
+            ("AUDIT_LOOKBACK_HOURS", "0"),
+            ("AUDIT_LOOKBACK_HOURS", "2161"),
+            ("AUDIT_AUTO_CONTAIN", "yes"),
+            ("AUDIT_WATCH_USERS", "bad user"),
+            ("AUDIT_DESTRUCTIVE_EVENTS", "Delete DB"),
+        ] {
+            let err =
+                AuditConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
+            assert_eq!(err.variable, variable, "{variable}={value}");
+        }
+    }
+}

@@ -1,0 +1,553 @@
+//! security-audit — the runbook's セキュリティ対応: the IAM review and the
+//! CloudTrail audit, every morning and within seconds of a destructive call.
+//!
+//! The daily review reads every IAM user (admin by any route, unused active
+//! keys, console users without MFA) and the window's CloudTrail events in
+//! one paged `LookupEvents` scan, then runs every rule over them in memory:
+//! destructive calls, night calls of the watched users, delete bursts,
+//! calls from outside the allowed CIDRs. A real-time `AWS API Call via
+//! CloudTrail` event is judged on its own. Containment — deactivating an
+//! offender's active keys — happens only with `AUDIT_AUTO_CONTAIN=true`,
+//! never in a dry run, and changes nothing else.
+
+pub mod config;
+pub mod contain;
+pub mod event;
+pub mod iam;
+pub mod lookup;
+pub mod policy;
+pub mod review;
+pub mod rules;
+mod text;
+pub mod trail;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_iam::types::StatusType;
+use chrono::{DateTime, SecondsFormat, Utc};
+use lambda_runtime::Context;
+use serde_json::{Value, json};
+use shared::{
+    ActionResult, Delivery, Done, Error, FindingStatus, Notifier, Report, ReportBuilder, Task,
+};
+
+pub use crate::config::AuditConfig;
+use crate::contain::{Containment, plan_containment};
+pub use crate::event::{Audit, AuditRequest};
+use crate::iam::{Key, Reviewer, UserFacts};
+use crate::lookup::RequestCounter;
+use crate::review::{admins, console_without_mfa, unused_days, unused_keys};
+use crate::rules::{delete_bursts, destructive_calls, foreign_sources, night_calls};
+use crate::text::{Texts, key_suffix};
+use crate::trail::TrailEvent;
+
+/// The function (binary) name, as in reports and notifications.
+pub const FUNCTION: &str = "security-audit";
+
+/// Flagged events listed in the report at most.
+pub const EVENTS_LISTED_MAX: usize = 50;
+
+/// What the handler needs, built once per process.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings.
+    pub config: AuditConfig,
+    /// IAM: the review, and containment.
+    pub iam: aws_sdk_iam::Client,
+    /// CloudTrail: the event history, its requests counted.
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    /// Counts the CloudTrail requests (`lookup_requests`).
+    pub lookups: RequestCounter,
+    /// The region the links point into.
+    pub region: String,
+    /// Where reports go.
+    pub notifier: Notifier,
+}
+
+impl State {
+    /// Builds the state from settings and an SDK configuration.
+    pub fn new(config: AuditConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
+        let lookups = RequestCounter::default();
+        Ok(State {
+            iam: aws_sdk_iam::Client::new(sdk),
+            cloudtrail: lookup::client(sdk, &lookups),
+            lookups,
+            region: shared::aws::region_of(sdk),
+            notifier: Notifier::for_config(&config.common, sdk)?,
+            config,
+        })
+    }
+}
+
+impl Task for State {
+    const FUNCTION: &'static str = FUNCTION;
+    type Request = AuditRequest;
+    type Response = Report;
+
+    fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    fn parse(&self, payload: Value, _: &Context) -> Result<AuditRequest, Error> {
+        let config = &self.config;
+        AuditRequest::parse(
+            payload,
+            config.common.dry_run,
+            config.lookback_hours,
+            Utc::now,
+        )
+    }
+
+    /// One audit; it is the audit record, so it is always published (a lost
+    /// message fails the run: the rerun deactivates nothing twice).
+    async fn run(&self, request: &AuditRequest) -> Result<Done<Report>, Error> {
+        let kind = match request.audit {
+            Audit::Daily { .. } => "daily",
+            Audit::RealTime(_) => "real-time",
+        };
+        tracing::info!(kind, "security audit");
+        Ok(Done::report(run(self, request).await?, Delivery::Required))
+    }
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// What the CloudTrail rules found, for the report's lists and containment.
+#[derive(Debug, Default)]
+struct Judged {
+    /// Flagged events (by index) and the checks that flagged them.
+    flagged: BTreeMap<usize, Vec<&'static str>>,
+    /// Events behind a critical finding.
+    critical_events: BTreeSet<usize>,
+    /// IAM users named by a critical finding: the offenders.
+    offenders: BTreeSet<String>,
+    /// Non-ok CloudTrail findings per principal name.
+    by_principal: BTreeMap<String, BTreeSet<&'static str>>,
+}
+
+impl Judged {
+    fn flag(&mut self, events: &[TrailEvent], i: usize, check: &'static str) {
+        let checks = self.flagged.entry(i).or_default();
+        if !checks.contains(&check) {
+            checks.push(check);
+        }
+        self.by_principal
+            .entry(events[i].principal.name())
+            .or_default()
+            .insert(check);
+    }
+}
+
+/// The CloudTrail rules over `events`; `all_rules` adds the window-wide one (bursts).
+fn judge_events(
+    state: &State,
+    texts: &Texts,
+    events: &[TrailEvent],
+    all_rules: bool,
+    report: &mut ReportBuilder,
+    steps: &mut Vec<String>,
+) -> Judged {
+    let config = &state.config;
+    let system = config.common.system_name.as_str();
+    let mut judged = Judged::default();
+
+    let destructive = destructive_calls(events, &config.destructive_events);
+    if destructive.is_empty() {
+        report.finding(texts.no_destructive(&config.destructive_events, events.len()));
+    }
+    for hit in &destructive {
+        let e = &events[hit.event];
+        report.finding(texts.destructive(e));
+        judged.flag(events, hit.event, "cloudtrail-destructive-call");
+        if !hit.failed {
+            judged.critical_events.insert(hit.event);
+            if let Some(user) = e.principal.iam_user() {
+                judged.offenders.insert(user.to_owned());
+            }
+            steps.push(texts.restore_remedy(e));
+        }
+    }
+
+    let night = night_calls(
+        events,
+        &config.watch_users,
+        config.night,
+        config.common.timezone,
+    );
+    if night.is_empty() {
+        report.finding(texts.no_night_calls(&config.watch_users, config.night));
+    }
+    for (user, calls) in &night {
+        let list: Vec<&TrailEvent> = calls.iter().map(|&i| &events[i]).collect();
+        report.finding(texts.night(user, &list, config.night));
+        for &i in calls {
+            judged.flag(events, i, "cloudtrail-night-activity");
+        }
+        steps.push(texts.night_remedy(user));
+    }
+
+    if all_rules {
+        let bursts = delete_bursts(events, config.delete_burst);
+        if bursts.is_empty() {
+            report.finding(texts.no_bursts(config.delete_burst));
+        }
+        for burst in &bursts {
+            report.finding(texts.burst(burst, events, config.delete_burst));
+            for &i in &burst.events {
+                judged.flag(events, i, "cloudtrail-delete-burst");
+                judged.critical_events.insert(i);
+            }
+            if let Some(user) = burst.principal.iam_user() {
+                judged.offenders.insert(user.to_owned());
+            }
+            steps.push(texts.burst_remedy(&burst.principal.name()));
+        }
+    } else {
+        report.finding(texts.not_in_real_time("cloudtrail-delete-burst"));
+    }
+
+    match &config.allowed_cidrs {
+        None => {
+            report.finding(texts.cidrs_unset());
+        }
+        Some(allowed) => {
+            let foreign = foreign_sources(events, allowed);
+            if foreign.is_empty() {
+                report.finding(texts.no_foreign(allowed.len()));
+            }
+            for f in &foreign {
+                report.finding(texts.foreign(f, events));
+                for &i in &f.events {
+                    judged.flag(events, i, "cloudtrail-source-ip");
+                }
+                steps.push(texts.source_remedy(&f.principal.name(), &f.ip.to_string()));
+            }
+        }
+    }
+    for user in &judged.offenders {
+        steps.push(texts.contain_remedy(user, system));
+    }
+    judged
+}
+
+/// The IAM review's findings; returns the non-ok findings per user.
+fn judge_users(
+    state: &State,
+    texts: &Texts,
+    users: &[UserFacts],
+    now: DateTime<Utc>,
+    report: &mut ReportBuilder,
+    steps: &mut Vec<String>,
+) -> BTreeMap<String, BTreeSet<&'static str>> {
+    let limit = state.config.key_unused_days;
+    let mut per_user: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    let admin_users = admins(users);
+    if admin_users.is_empty() {
+        report.finding(texts.no_admins(users.len()));
+    }
+    for u in admin_users {
+        report.finding(texts.admin(u));
+        per_user
+            .entry(u.user.clone())
+            .or_default()
+            .insert("iam-admin-access");
+        steps.push(texts.admin_remedy(&u.user));
+    }
+    let unused = unused_keys(users, now, limit);
+    if unused.is_empty() {
+        report.finding(texts.no_unused_keys(limit));
+    }
+    for k in &unused {
+        report.finding(texts.unused_key(k, limit));
+        per_user
+            .entry(k.user.to_owned())
+            .or_default()
+            .insert("iam-access-key-unused");
+        steps.push(texts.unused_key_remedy(k.user, &key_suffix(&k.key.id)));
+    }
+    let no_mfa = console_without_mfa(users);
+    if no_mfa.is_empty() {
+        report.finding(texts.all_console_users_have_mfa());
+    }
+    for u in no_mfa {
+        report.finding(texts.console_without_mfa(u));
+        per_user
+            .entry(u.user.clone())
+            .or_default()
+            .insert("iam-console-without-mfa");
+        steps.push(texts.mfa_remedy(&u.user));
+    }
+    per_user
+}
+
+/// Deactivates (or plans, or recommends deactivating) the offenders' active keys.
+async fn contain(
+    state: &State,
+    texts: &Texts,
+    offenders: &BTreeSet<String>,
+    known: &BTreeMap<String, Vec<Key>>,
+    dry_run: bool,
+    report: &mut ReportBuilder,
+) {
+    // An offender's keys: from the review, else read now (real time).
+    let mut keys = known.clone();
+    for user in offenders {
+        if !keys.contains_key(user) {
+            match Reviewer::new(&state.iam).keys(user).await {
+                Ok(found) => {
+                    keys.insert(user.clone(), found);
+                }
+                Err(err) => {
+                    tracing::error!(user, error = %err.brief(), "could not list the offender's keys");
+                    report.finding(texts.source_failed(
+                        "iam-access-key-unused",
+                        &format!("IAM ListAccessKeys {user}"),
+                        &err.code(),
+                    ));
+                }
+            }
+        }
+    }
+    let plan = plan_containment(
+        offenders,
+        |user| keys.get(user).cloned().unwrap_or_default(),
+        state.config.auto_contain,
+        dry_run,
+    );
+    for item in &plan {
+        let result = match item.containment {
+            Containment::Deactivate => Some(
+                state
+                    .iam
+                    .update_access_key()
+                    .user_name(&item.user)
+                    .access_key_id(&item.key.id)
+                    .status(StatusType::Inactive)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| Error::aws("UpdateAccessKey", e).code()),
+            ),
+            _ => None,
+        };
+        let action = texts.containment(item, result);
+        tracing::warn!(user = %item.user, key_suffix = %key_suffix(&item.key.id), result = ?action.result, "containment");
+        report.action(action);
+    }
+}
+
+/// The flagged events for the report: critical first, then newest.
+fn listed_events(events: &[TrailEvent], judged: &Judged) -> Vec<Value> {
+    let mut order: Vec<usize> = judged.flagged.keys().copied().collect();
+    order.sort_by(|&a, &b| {
+        let critical = |i: usize| judged.critical_events.contains(&i);
+        critical(b)
+            .cmp(&critical(a))
+            .then(events[b].time.cmp(&events[a].time))
+    });
+    order
+        .into_iter()
+        .take(EVENTS_LISTED_MAX)
+        .map(|i| {
+            let e = &events[i];
+            json!({
+                "event_id": e.id,
+                "event_name": e.name,
+                "event_time": rfc3339(e.time),
+                "user": e.principal.name(),
+                "source_ip": e.source_ip,
+                "resources": e.resources,
+                "error_code": e.error_code,
+                "checks": judged.flagged[&i],
+            })
+        })
+        .collect()
+}
+
+fn user_entry(
+    u: &UserFacts,
+    now: DateTime<Utc>,
+    findings: Option<&BTreeSet<&'static str>>,
+) -> Value {
+    let keys: Vec<Value> = u
+        .keys
+        .iter()
+        .map(|k| {
+            json!({
+                "id_suffix": key_suffix(&k.id),
+                "status": if k.active { "Active" } else { "Inactive" },
+                "last_used": k.last_used.map(rfc3339),
+                "unused_days": unused_days(k, now),
+            })
+        })
+        .collect();
+    json!({
+        "user": u.user,
+        "admin": !u.admin_via.is_empty(),
+        "admin_via": u.admin_via,
+        "console": u.console,
+        "mfa": u.mfa,
+        "keys": keys,
+        "findings": findings.map(|f| f.iter().copied().collect::<Vec<_>>()).unwrap_or_default(),
+    })
+}
+
+/// One audit, daily or real time; returns the report.
+pub async fn run(state: &State, request: &AuditRequest) -> Result<Report, Error> {
+    let config = &state.config;
+    let texts = Texts::new(config.common.lang, config.common.timezone, &state.region);
+    let mut report = ReportBuilder::new(FUNCTION, request.now, request.dry_run);
+    let mut steps: Vec<String> = Vec::new();
+    let (title, summary) = match &request.audit {
+        Audit::Daily { start, end } => {
+            let before = state.lookups.count();
+            let mut reviewer = Reviewer::new(&state.iam);
+            let (users, scan) = tokio::join!(
+                reviewer.users(),
+                lookup::scan(&state.cloudtrail, *start, *end)
+            );
+            let lookup_requests = state.lookups.count() - before;
+            tracing::info!(lookup_requests, "cloudtrail scanned");
+
+            let mut per_user = BTreeMap::new();
+            let mut known_keys = BTreeMap::new();
+            match &users {
+                Ok(users) => {
+                    per_user =
+                        judge_users(state, &texts, users, request.now, &mut report, &mut steps);
+                    known_keys = users
+                        .iter()
+                        .map(|u| (u.user.clone(), u.keys.clone()))
+                        .collect();
+                }
+                Err(err) => {
+                    for check in [
+                        "iam-admin-access",
+                        "iam-access-key-unused",
+                        "iam-console-without-mfa",
+                    ] {
+                        report.finding(texts.source_failed(check, "IAM", &err.code()));
+                    }
+                    steps.push(texts.source_failed_remedy("IAM", &err.code()));
+                }
+            }
+            let (events, scanned) = match &scan {
+                Ok(scan) => (scan.events.as_slice(), Some(scan.scanned)),
+                Err(err) => {
+                    for check in [
+                        "cloudtrail-destructive-call",
+                        "cloudtrail-night-activity",
+                        "cloudtrail-delete-burst",
+                        "cloudtrail-source-ip",
+                    ] {
+                        report.finding(texts.source_failed(
+                            check,
+                            "CloudTrail LookupEvents",
+                            &err.code(),
+                        ));
+                    }
+                    steps.push(texts.source_failed_remedy("CloudTrail LookupEvents", &err.code()));
+                    (&[][..], None)
+                }
+            };
+            let judged = if scan.is_ok() {
+                judge_events(state, &texts, events, true, &mut report, &mut steps)
+            } else {
+                Judged::default()
+            };
+            contain(
+                state,
+                &texts,
+                &judged.offenders,
+                &known_keys,
+                request.dry_run,
+                &mut report,
+            )
+            .await;
+
+            let user_list: Vec<Value> = users
+                .as_ref()
+                .map(|users| {
+                    users
+                        .iter()
+                        .map(|u| {
+                            let mut ids: BTreeSet<&'static str> =
+                                per_user.get(&u.user).cloned().unwrap_or_default();
+                            ids.extend(
+                                judged
+                                    .by_principal
+                                    .get(&u.user)
+                                    .into_iter()
+                                    .flatten()
+                                    .copied(),
+                            );
+                            user_entry(u, request.now, Some(&ids))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            report
+                .extra(
+                    "window",
+                    json!({"start": rfc3339(*start), "end": rfc3339(*end)}),
+                )
+                .extra("lookup_requests", lookup_requests)
+                .extra("events_scanned", scanned.unwrap_or(0))
+                .extra("events", listed_events(events, &judged))
+                .extra("users", user_list);
+            let count =
+                |s: FindingStatus| report.findings().iter().filter(|f| f.status == s).count();
+            let failed = report
+                .actions()
+                .iter()
+                .filter(|a| a.result == ActionResult::Failed)
+                .count();
+            (
+                texts.daily_title(
+                    request.now,
+                    count(FindingStatus::Critical) + failed,
+                    count(FindingStatus::Warning),
+                ),
+                texts.daily_summary(users.as_ref().ok().map(Vec::len), scanned, *start, *end),
+            )
+        }
+        Audit::RealTime(event) => {
+            for check in [
+                "iam-admin-access",
+                "iam-access-key-unused",
+                "iam-console-without-mfa",
+            ] {
+                report.finding(texts.not_in_real_time(check));
+            }
+            let events = std::slice::from_ref(event.as_ref());
+            let judged = judge_events(state, &texts, events, false, &mut report, &mut steps);
+            contain(
+                state,
+                &texts,
+                &judged.offenders,
+                &BTreeMap::new(),
+                request.dry_run,
+                &mut report,
+            )
+            .await;
+            report
+                .extra("window", Value::Null)
+                .extra("lookup_requests", 0)
+                .extra("events_scanned", 1)
+                .extra("events", listed_events(events, &judged));
+            (texts.real_time_title(event), texts.real_time_summary(event))
+        }
+    };
+    if steps.is_empty() {
+        steps.push(texts.all_clear());
+    }
+    let mut seen = BTreeSet::new();
+    for step in steps {
+        if seen.insert(step.clone()) {
+            report.next_step(step);
+        }
+    }
+    Ok(report.build(&title, summary))
+}

@@ -1,0 +1,235 @@
+//! A CloudTrail record, as the rules read it: who (the principal), what
+//! (the event and its resources), from where (the source IP), when, and
+//! whether it failed. Read from `LookupEvents`' `CloudTrailEvent` JSON or
+//! from the `detail` of an EventBridge `AWS API Call via CloudTrail` event.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Who made a call.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Principal {
+    /// An IAM user, by name: the only principal containment acts on.
+    IamUser(String),
+    /// A role session, by the role's name (or ARN).
+    Role(String),
+    /// The account's root user.
+    Root,
+    /// An AWS service acting on its own (`invokedBy`).
+    Service(String),
+    /// Anything else, by ARN or type.
+    Other(String),
+}
+
+impl Principal {
+    /// How reports name it: the user name, the role, `root`, the service.
+    pub fn name(&self) -> String {
+        match self {
+            Principal::IamUser(name) | Principal::Role(name) | Principal::Other(name) => {
+                name.clone()
+            }
+            Principal::Root => "root".to_owned(),
+            Principal::Service(service) => service.clone(),
+        }
+    }
+
+    /// The IAM user name, when it is one.
+    pub fn iam_user(&self) -> Option<&str> {
+        match self {
+            Principal::IamUser(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// From a record's `userIdentity`: the user name of an `IAMUser`, else
+    /// the role (session issuer) or ARN.
+    pub fn from_identity(identity: &Value) -> Principal {
+        let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+        let arn = text(&identity["arn"]);
+        match identity["type"].as_str().unwrap_or_default() {
+            "IAMUser" => match text(&identity["userName"])
+                .or_else(|| arn.as_deref().and_then(last_segment))
+            {
+                Some(name) => Principal::IamUser(name),
+                None => Principal::Other("IAMUser".to_owned()),
+            },
+            "AssumedRole" | "Role" => {
+                let issuer = &identity["sessionContext"]["sessionIssuer"];
+                let role = text(&issuer["userName"])
+                    .or_else(|| text(&issuer["arn"]).as_deref().and_then(last_segment))
+                    .or(arn);
+                Principal::Role(role.unwrap_or_else(|| "unknown role".to_owned()))
+            }
+            "Root" => Principal::Root,
+            "AWSService" => Principal::Service(
+                text(&identity["invokedBy"]).unwrap_or_else(|| "AWS service".to_owned()),
+            ),
+            other => Principal::Other(arn.unwrap_or_else(|| {
+                if other.is_empty() {
+                    "unknown".to_owned()
+                } else {
+                    other.to_owned()
+                }
+            })),
+        }
+    }
+}
+
+fn last_segment(arn: &str) -> Option<String> {
+    arn.rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// One call, as the rules need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrailEvent {
+    /// `EventId` / `eventID`.
+    pub id: String,
+    /// `eventName`.
+    pub name: String,
+    /// `eventTime`.
+    pub time: DateTime<Utc>,
+    /// Who made it.
+    pub principal: Principal,
+    /// `sourceIPAddress`: an address, or a service name (`rds.amazonaws.com`, `AWS Internal`).
+    pub source_ip: Option<String>,
+    /// What it acted on.
+    pub resources: Vec<String>,
+    /// `errorCode`: the call failed.
+    pub error_code: Option<String>,
+}
+
+/// Request parameters that name the resource of a watched call.
+const RESOURCE_PARAMETERS: [&str; 3] = ["dBClusterIdentifier", "dBInstanceIdentifier", "name"];
+
+impl TrailEvent {
+    /// Reads a CloudTrail record; `None` without a string `eventName`.
+    /// `resources` come from `LookupEvents`' `Resources`; when there are none
+    /// the identifiers in `requestParameters` are used (as in an EventBridge event).
+    pub fn from_record(
+        record: &Value,
+        resources: Vec<String>,
+        id: Option<&str>,
+        at: Option<DateTime<Utc>>,
+    ) -> Option<TrailEvent> {
+        let name = record["eventName"].as_str()?.to_owned();
+        // A time that is there must be readable; only a missing one falls back.
+        let time = match record["eventTime"].as_str() {
+            Some(t) => DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc),
+            None => at?,
+        };
+        let resources = if resources.is_empty() {
+            RESOURCE_PARAMETERS
+                .iter()
+                .filter_map(|k| record["requestParameters"][k].as_str())
+                .map(str::to_owned)
+                .collect()
+        } else {
+            resources
+        };
+        Some(TrailEvent {
+            id: record["eventID"]
+                .as_str()
+                .or(id)
+                .unwrap_or_default()
+                .to_owned(),
+            name,
+            time,
+            principal: Principal::from_identity(&record["userIdentity"]),
+            source_ip: record["sourceIPAddress"].as_str().map(str::to_owned),
+            resources,
+            error_code: record["errorCode"]
+                .as_str()
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    /// The source as an IP address (IPv4-mapped IPv6 as IPv4), when it is one.
+    pub fn source_address(&self) -> Option<IpAddr> {
+        let ip: IpAddr = self.source_ip.as_deref()?.trim().parse().ok()?;
+        Some(ip.to_canonical())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn principals_are_the_user_the_role_or_the_service() {
+        let p = |identity: Value| Principal::from_identity(&identity);
+        assert_eq!(
+            p(
+                json!({"type": "IAMUser", "userName": "github-actions-deploy", "arn": "arn:aws:iam::123456789012:user/github-actions-deploy"})
+            ),
+            Principal::IamUser("github-actions-deploy".into())
+        );
+        assert_eq!(
+            p(
+                json!({"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/ops-admin/alice",
+                     "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/ops-admin", "userName": "ops-admin"}}})
+            ),
+            Principal::Role("ops-admin".into())
+        );
+        assert_eq!(
+            p(json!({"type": "Root", "arn": "arn:aws:iam::123456789012:root"})),
+            Principal::Root
+        );
+        assert_eq!(
+            p(json!({"type": "AWSService", "invokedBy": "rds.amazonaws.com"})).name(),
+            "rds.amazonaws.com"
+        );
+        assert_eq!(p(json!({})), Principal::Other("unknown".into()));
+    }
+
+    #[test]
+    fn records_give_the_resource_from_request_parameters_when_none_are_listed() {
+        let record = json!({
+            "eventID": "e1", "eventName": "DeleteDBCluster", "eventTime": "2026-11-30T17:03:11Z",
+            "userIdentity": {"type": "IAMUser", "userName": "github-actions-deploy"},
+            "sourceIPAddress": "198.51.100.23",
+            "requestParameters": {"dBClusterIdentifier": "goal-mandala-production", "skipFinalSnapshot": true},
+            "errorCode": ""
+        });
+        let e = TrailEvent::from_record(&record, Vec::new(), None, None).unwrap();
+        assert_eq!(e.resources, ["goal-mandala-production"]);
+        assert_eq!(e.error_code, None);
+        assert_eq!(e.source_address(), Some("198.51.100.23".parse().unwrap()));
+        let listed = TrailEvent::from_record(&record, vec!["x".into()], None, None).unwrap();
+        assert_eq!(listed.resources, ["x"]);
+        assert!(
+            TrailEvent::from_record(&json!({"eventName": 5}), Vec::new(), None, None).is_none()
+        );
+    }
+
+    #[test]
+    fn service_names_are_not_addresses_and_mapped_ipv6_is_ipv4() {
+        let with_ip = |ip: &str| TrailEvent {
+            id: String::new(),
+            name: "GetObject".into(),
+            time: Utc::now(),
+            principal: Principal::Root,
+            source_ip: Some(ip.into()),
+            resources: Vec::new(),
+            error_code: None,
+        };
+        assert_eq!(with_ip("rds.amazonaws.com").source_address(), None);
+        assert_eq!(with_ip("AWS Internal").source_address(), None);
+        assert_eq!(
+            with_ip("::ffff:10.1.2.3").source_address(),
+            Some("10.1.2.3".parse().unwrap())
+        );
+        assert_eq!(
+            with_ip("2001:db8::1").source_address(),
+            Some("2001:db8::1".parse().unwrap())
+        );
+    }
+}

@@ -1,0 +1,841 @@
+//! security-audit's handler against the bed: IAM users, groups and policies
+//! in moto (AWS's managed policies loaded), CloudTrail's event history served
+//! by the bed from seeded records, keys' dates moved into the past, the
+//! report read back through SQS.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aws_sdk_iam::types::StatusType;
+use bed::{Bed, Inbox};
+use chrono::{DateTime, TimeDelta, Utc};
+use lambda_runtime::{Context, LambdaEvent};
+use security_audit::{AuditConfig, State};
+use serde_json::{Value, json};
+use shared::entry::handle;
+use shared::{ActionResult, Env, Error, ErrorType, FindingStatus, Report};
+
+/// 09:00 JST on 1 December: the daily review reads the 24 hours before.
+const NOW: &str = "2026-12-01T00:00:00Z";
+const DEPLOY: &str = "github-actions-deploy";
+const CONSOLE_PASSWORD: &str = "Console-Pass-Not-In-Reports-42!";
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+struct Account {
+    bed: Bed,
+    inbox: Inbox,
+    iam: aws_sdk_iam::Client,
+    /// Every secret access key made, to prove none reaches an output.
+    secrets: Vec<String>,
+}
+
+impl Account {
+    async fn start() -> Account {
+        let bed = Bed::start().unwrap();
+        let sdk = bed.sdk_config();
+        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        Account {
+            iam: aws_sdk_iam::Client::new(&sdk),
+            bed,
+            inbox,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// A user with one active key made `key_days` ago and used `used_days` ago.
+    async fn user(&mut self, name: &str, key_days: i64, used_days: Option<i64>) -> String {
+        self.iam.create_user().user_name(name).send().await.unwrap();
+        let key = self
+            .iam
+            .create_access_key()
+            .user_name(name)
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap();
+        self.secrets.push(key.secret_access_key().to_owned());
+        let id = key.access_key_id().to_owned();
+        let now = at(NOW);
+        let mut change = json!({"kind": "access-key", "user": name, "key_id": id,
+            "created": (now - TimeDelta::days(key_days)).timestamp()});
+        if let Some(days) = used_days {
+            change["last_used"] = json!((now - TimeDelta::days(days)).timestamp());
+        }
+        self.bed.backdate(&change).unwrap();
+        id
+    }
+
+    async fn attach(&self, user: &str, policy: &str) {
+        self.iam
+            .attach_user_policy()
+            .user_name(user)
+            .policy_arn(format!("arn:aws:iam::aws:policy/{policy}"))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn console(&self, user: &str) {
+        self.iam
+            .create_login_profile()
+            .user_name(user)
+            .password(CONSOLE_PASSWORD)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// The seeded account: one clean deploy user, an admin without MFA, an
+    /// admin through a group, an inline admin through another group, a
+    /// read-only user with an old unused key.
+    async fn seeded() -> Account {
+        let mut a = Account::start().await;
+        a.user(DEPLOY, 20, Some(0)).await;
+        let deploy_policy = a
+            .iam
+            .create_policy()
+            .policy_name("goal-mandala-deploy")
+            .policy_document(
+                json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::goal-mandala-production-frontend", "arn:aws:s3:::goal-mandala-production-frontend/*"]},
+                    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::goal-mandala-production-frontend/*"}
+                ]})
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap();
+        a.iam
+            .attach_user_policy()
+            .user_name(DEPLOY)
+            .policy_arn(deploy_policy.arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+
+        a.user("alice", 30, Some(1)).await;
+        a.attach("alice", "AdministratorAccess").await;
+        a.console("alice").await;
+
+        a.user("bob", 30, Some(2)).await;
+        a.iam
+            .create_group()
+            .group_name("power")
+            .send()
+            .await
+            .unwrap();
+        a.iam
+            .attach_group_policy()
+            .group_name("power")
+            .policy_arn("arn:aws:iam::aws:policy/PowerUserAccess")
+            .send()
+            .await
+            .unwrap();
+        a.iam
+            .add_user_to_group()
+            .group_name("power")
+            .user_name("bob")
+            .send()
+            .await
+            .unwrap();
+        a.console("bob").await;
+        let mfa = a
+            .iam
+            .create_virtual_mfa_device()
+            .virtual_mfa_device_name("bob-phone")
+            .send()
+            .await
+            .unwrap()
+            .virtual_mfa_device
+            .unwrap();
+        a.iam
+            .enable_mfa_device()
+            .user_name("bob")
+            .serial_number(mfa.serial_number())
+            .authentication_code1("123456")
+            .authentication_code2("654321")
+            .send()
+            .await
+            .unwrap();
+
+        a.user("carol", 10, Some(0)).await;
+        a.iam.create_group().group_name("ops").send().await.unwrap();
+        a.iam
+            .put_group_policy()
+            .group_name("ops")
+            .policy_name("ops-everything")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["*"], "Resource": ["*"]}}).to_string())
+            .send()
+            .await
+            .unwrap();
+        a.iam
+            .add_user_to_group()
+            .group_name("ops")
+            .user_name("carol")
+            .send()
+            .await
+            .unwrap();
+
+        a.user("dave", 200, None).await;
+        a.attach("dave", "ReadOnlyAccess").await;
+        a.iam
+            .put_user_policy()
+            .user_name("dave")
+            .policy_name("no-deletes")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}).to_string())
+            .send()
+            .await
+            .unwrap();
+        a
+    }
+
+    fn state(&self, extra: &[(&str, &str)]) -> State {
+        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
+        for (k, v) in extra {
+            env.set(*k, *v);
+        }
+        State::new(AuditConfig::from_env(&env).unwrap(), &self.bed.sdk_config()).unwrap()
+    }
+
+    async fn run(&self, state: &State, payload: Value) -> Result<Report, Error> {
+        self.bed.forget_requests().unwrap();
+        handle(state, LambdaEvent::new(payload.into(), Context::default())).await
+    }
+
+    fn calls(&self, operation: &str) -> usize {
+        self.bed
+            .requests()
+            .unwrap()
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some(operation))
+            .count()
+    }
+
+    async fn key_status(&self, user: &str) -> Vec<StatusType> {
+        self.iam
+            .list_access_keys()
+            .user_name(user)
+            .send()
+            .await
+            .unwrap()
+            .access_key_metadata()
+            .iter()
+            .filter_map(|k| k.status().cloned())
+            .collect()
+    }
+}
+
+/// A CloudTrail record.
+fn record(id: &str, name: &str, t: &str, user: &str, ip: &str) -> Value {
+    json!({
+        "eventID": id, "eventName": name, "eventTime": t,
+        "eventSource": "rds.amazonaws.com", "readOnly": name.starts_with("Describe") || name.starts_with("List"),
+        "userIdentity": {"type": "IAMUser", "userName": user, "arn": format!("arn:aws:iam::123456789012:user/{user}"), "accessKeyId": "AKIAEXAMPLE000000000"},
+        "sourceIPAddress": ip
+    })
+}
+
+fn role_record(id: &str, name: &str, t: DateTime<Utc>) -> Value {
+    json!({
+        "eventID": id, "eventName": name, "eventTime": time(t), "eventSource": "s3.amazonaws.com",
+        "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/ops-cleanup/batch",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "ops-cleanup", "arn": "arn:aws:iam::123456789012:role/ops-cleanup"}}},
+        "sourceIPAddress": "203.0.113.8"
+    })
+}
+
+fn finding_statuses(report: &Report, check: &str) -> Vec<FindingStatus> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.check == check)
+        .map(|f| f.status)
+        .collect()
+}
+
+fn details(report: &Report, check: &str) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.check == check)
+        .map(|f| f.detail.clone())
+        .collect()
+}
+
+fn sample(name: &str) -> Value {
+    let path = bed::workspace_root()
+        .join("events/security-audit")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_clean_account_is_all_ok_in_one_lookup() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    a.bed
+        .seed_trail(&json!([record(
+            "e1",
+            "ListBuckets",
+            "2026-11-30T03:00:00Z",
+            DEPLOY,
+            "203.0.113.10"
+        )]))
+        .unwrap();
+    let state = a.state(&[("AUDIT_ALLOWED_CIDRS", "203.0.113.0/24")]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(
+        report.severity,
+        shared::Severity::Info,
+        "{:#?}",
+        report.findings
+    );
+    let checks: Vec<&str> = report.findings.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(
+        checks,
+        [
+            "iam-admin-access",
+            "iam-access-key-unused",
+            "iam-console-without-mfa",
+            "cloudtrail-destructive-call",
+            "cloudtrail-night-activity",
+            "cloudtrail-delete-burst",
+            "cloudtrail-source-ip"
+        ]
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.status == FindingStatus::Ok),
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(report.extra["lookup_requests"], 1);
+    assert_eq!(a.calls("LookupEvents"), 1);
+    assert_eq!(report.extra["events_scanned"], 1);
+    assert_eq!(report.extra["events"], json!([]));
+    assert_eq!(
+        report.extra["window"],
+        json!({"start": "2026-11-30T00:00:00Z", "end": "2026-12-01T00:00:00Z"})
+    );
+    assert!(report.actions.is_empty());
+    let writes: Vec<String> = a.bed.writes().unwrap().iter().map(|r| r.name()).collect();
+    assert_eq!(writes, ["sns:Publish"], "an audit changes nothing");
+    assert_eq!(
+        a.inbox.take().await.unwrap().len(),
+        1,
+        "every run is the audit record"
+    );
+}
+
+#[tokio::test]
+async fn every_finding_of_a_seeded_account_over_several_pages() {
+    let a = Account::seeded().await;
+    let now = at(NOW);
+    let mut trail = vec![
+        // 02:03 JST: destructive, at night, from outside the CIDRs.
+        record(
+            "del-cluster",
+            "DeleteDBCluster",
+            "2026-11-30T17:03:11Z",
+            DEPLOY,
+            "198.51.100.23",
+        ),
+        // A refused StopLogging: a warning.
+        {
+            let mut r = record(
+                "stop",
+                "StopLogging",
+                "2026-11-30T05:12:39Z",
+                "alice",
+                "203.0.113.45",
+            );
+            r["errorCode"] = json!("AccessDenied");
+            r["eventSource"] = json!("cloudtrail.amazonaws.com");
+            r
+        },
+        // Before the window (one second too early): not this run's.
+        record(
+            "old",
+            "DeleteDBInstance",
+            "2026-11-29T23:59:59Z",
+            DEPLOY,
+            "198.51.100.23",
+        ),
+        // From an AWS service: not an address, never flagged.
+        record(
+            "svc",
+            "ListBuckets",
+            "2026-11-30T10:00:00Z",
+            "dave",
+            "rds.amazonaws.com",
+        ),
+    ];
+    // A role deleting 11 objects across 11:00 JST within 50 minutes.
+    for i in 0..11 {
+        trail.push(role_record(
+            &format!("burst-{i:02}"),
+            "DeleteObject",
+            at("2026-11-30T01:40:00Z") + TimeDelta::minutes(5 * i),
+        ));
+    }
+    // A busy day of reads: the window holds more than two pages.
+    for i in 0..120 {
+        trail.push(record(
+            &format!("read-{i:03}"),
+            "DescribeDBClusters",
+            &time(at("2026-11-30T03:00:00Z") + TimeDelta::seconds(i)),
+            "dave",
+            "203.0.113.20",
+        ));
+    }
+    a.bed.seed_trail(&json!(trail)).unwrap();
+    let state = a.state(&[("AUDIT_ALLOWED_CIDRS", "203.0.113.0/24, 2001:db8::/32")]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    // 134 events in the window: ⌈134/50⌉ pages, one scan.
+    assert_eq!(report.extra["events_scanned"], 134);
+    assert_eq!(report.extra["lookup_requests"], 3);
+    assert_eq!(a.calls("LookupEvents"), 3);
+
+    // IAM: admin by an AWS policy on the user, a group's AWS policy
+    // (NotAction counts) and a group's inline `*`; deny and read-only do not.
+    let admins = details(&report, "iam-admin-access");
+    assert_eq!(admins.len(), 3, "{admins:#?}");
+    assert!(
+        admins
+            .iter()
+            .any(|d| d.starts_with("alice") && d.contains("AdministratorAccess"))
+    );
+    assert!(
+        admins
+            .iter()
+            .any(|d| d.starts_with("bob") && d.contains("PowerUserAccess") && d.contains("power"))
+    );
+    assert!(
+        admins
+            .iter()
+            .any(|d| d.starts_with("carol") && d.contains("ops-everything"))
+    );
+    let unused = report
+        .findings
+        .iter()
+        .find(|f| f.check == "iam-access-key-unused")
+        .unwrap();
+    assert_eq!(
+        (unused.status, unused.value, unused.threshold),
+        (FindingStatus::Warning, Some(200.0), Some(90.0))
+    );
+    assert!(
+        unused.detail.starts_with("dave") && unused.detail.contains('…'),
+        "{}",
+        unused.detail
+    );
+    let no_mfa = details(&report, "iam-console-without-mfa");
+    assert_eq!(no_mfa.len(), 1);
+    assert!(no_mfa[0].starts_with("alice"));
+
+    // CloudTrail.
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-destructive-call"),
+        [FindingStatus::Critical, FindingStatus::Warning]
+    );
+    let destructive = &details(&report, "cloudtrail-destructive-call")[0];
+    for part in [
+        DEPLOY,
+        "198.51.100.23",
+        "DeleteDBCluster",
+        "2026-12-01 02:03:11 JST",
+        "cloudtrailv2",
+    ] {
+        assert!(destructive.contains(part), "{part} in {destructive}");
+    }
+    let night = report
+        .findings
+        .iter()
+        .find(|f| f.check == "cloudtrail-night-activity")
+        .unwrap();
+    assert_eq!(
+        (night.status, night.value),
+        (FindingStatus::Warning, Some(1.0))
+    );
+    let burst = report
+        .findings
+        .iter()
+        .find(|f| f.check == "cloudtrail-delete-burst")
+        .unwrap();
+    assert_eq!(
+        (burst.status, burst.value, burst.threshold),
+        (FindingStatus::Critical, Some(11.0), Some(10.0))
+    );
+    assert!(burst.detail.starts_with("ops-cleanup"), "{}", burst.detail);
+    let foreign = details(&report, "cloudtrail-source-ip");
+    assert_eq!(foreign.len(), 1, "{foreign:#?}");
+    assert!(foreign[0].contains("198.51.100.23"));
+
+    // The flagged events: critical first, then newest; the one before the window is absent.
+    let events = report.extra["events"].as_array().unwrap();
+    assert_eq!(events[0]["event_id"], "del-cluster");
+    assert_eq!(
+        events[0]["checks"],
+        json!([
+            "cloudtrail-destructive-call",
+            "cloudtrail-night-activity",
+            "cloudtrail-source-ip"
+        ])
+    );
+    assert_eq!(events[0]["resources"], json!([]));
+    assert!(events.iter().all(|e| e["event_id"] != "old"));
+    assert_eq!(events.len(), 1 + 11 + 1);
+    assert_eq!(events.last().unwrap()["event_id"], "stop");
+
+    // Every user listed; keys by their last four characters only.
+    let users = report.extra["users"].as_array().unwrap();
+    assert_eq!(users.len(), 5);
+    let bob = users.iter().find(|u| u["user"] == "bob").unwrap();
+    assert_eq!(
+        bob["admin_via"],
+        json!([{"policy": "PowerUserAccess", "type": "aws-managed", "group": "power"}])
+    );
+    assert_eq!(
+        (bob["console"].as_bool(), bob["mfa"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let deploy = users.iter().find(|u| u["user"] == DEPLOY).unwrap();
+    assert_eq!(
+        deploy["admin"], false,
+        "s3:* and NotAction on one bucket are not admin"
+    );
+    assert!(
+        deploy["keys"][0]["id_suffix"]
+            .as_str()
+            .unwrap()
+            .starts_with('…')
+    );
+    assert_eq!(
+        deploy["findings"],
+        json!([
+            "cloudtrail-destructive-call",
+            "cloudtrail-night-activity",
+            "cloudtrail-source-ip"
+        ])
+    );
+
+    // Containment is only recommended without AUDIT_AUTO_CONTAIN; roles never.
+    assert_eq!(report.actions.len(), 1);
+    assert_eq!(report.actions[0].result, ActionResult::Skipped);
+    assert!(
+        report.actions[0]
+            .target
+            .starts_with("github-actions-deploy/…")
+    );
+    assert_eq!(a.key_status(DEPLOY).await, [StatusType::Active]);
+    assert!(report.next_steps.iter().any(|s| s.contains("force_rotate")));
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("restore-db-snapshot"))
+    );
+    assert_eq!(report.severity, shared::Severity::Critical);
+    assert_eq!(a.inbox.take().await.unwrap().len(), 1);
+    let _ = now;
+}
+
+#[tokio::test]
+async fn a_real_time_delete_is_judged_at_once_without_a_lookup() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    let state = a.state(&[("AUDIT_ALLOWED_CIDRS", "203.0.113.0/24")]);
+
+    let report = a
+        .run(&state, sample("realtime-delete-db-cluster.json"))
+        .await
+        .unwrap();
+
+    assert_eq!(a.calls("LookupEvents"), 0);
+    assert_eq!(a.calls("ListUsers"), 0, "no IAM review in real time");
+    assert_eq!(report.extra["lookup_requests"], 0);
+    assert_eq!(report.extra["events_scanned"], 1);
+    assert_eq!(report.extra["window"], Value::Null);
+    for part in [
+        "DeleteDBCluster",
+        DEPLOY,
+        "198.51.100.23",
+        "goal-mandala-production",
+    ] {
+        assert!(report.title.contains(part), "{part} in {}", report.title);
+    }
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-destructive-call"),
+        [FindingStatus::Critical]
+    );
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-night-activity"),
+        [FindingStatus::Warning]
+    );
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-source-ip"),
+        [FindingStatus::Warning]
+    );
+    assert_eq!(
+        finding_statuses(&report, "iam-admin-access"),
+        [FindingStatus::Skipped]
+    );
+    assert_eq!(
+        report.extra["events"][0]["resources"],
+        json!(["goal-mandala-production"])
+    );
+    assert_eq!(
+        report.at,
+        at("2026-11-30T17:03:12Z"),
+        "now is the event's time"
+    );
+    assert_eq!(report.actions[0].result, ActionResult::Skipped);
+    assert_eq!(a.inbox.take().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_stop_logging_is_a_warning_and_contains_nobody() {
+    let mut a = Account::start().await;
+    a.user("legacy-batch", 20, Some(0)).await;
+    let state = a.state(&[("AUDIT_AUTO_CONTAIN", "true")]);
+
+    let report = a
+        .run(&state, sample("realtime-failed-stop-logging.json"))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-destructive-call"),
+        [FindingStatus::Warning]
+    );
+    assert!(details(&report, "cloudtrail-destructive-call")[0].contains("AccessDenied"));
+    assert!(report.actions.is_empty());
+    assert_eq!(a.key_status("legacy-batch").await, [StatusType::Active]);
+    assert_eq!(a.calls("UpdateAccessKey"), 0);
+}
+
+#[tokio::test]
+async fn containment_deactivates_only_the_offenders_active_keys_when_allowed() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    let old = a.user("bystander", 20, Some(0)).await;
+    let _ = old;
+    // A second, already inactive key of the offender gets no action.
+    let second = a
+        .iam
+        .create_access_key()
+        .user_name(DEPLOY)
+        .send()
+        .await
+        .unwrap()
+        .access_key
+        .unwrap();
+    a.iam
+        .update_access_key()
+        .user_name(DEPLOY)
+        .access_key_id(second.access_key_id())
+        .status(StatusType::Inactive)
+        .send()
+        .await
+        .unwrap();
+    let event = sample("realtime-delete-db-cluster.json");
+
+    // Dry run: planned, nothing changed.
+    let dry = a.state(&[("AUDIT_AUTO_CONTAIN", "true"), ("DRY_RUN", "true")]);
+    let report = a.run(&dry, event.clone()).await.unwrap();
+    assert_eq!(report.actions.len(), 1);
+    assert_eq!(report.actions[0].result, ActionResult::Planned);
+    assert_eq!(a.calls("UpdateAccessKey"), 0);
+
+    // Allowed: done, and only that key.
+    let state = a.state(&[("AUDIT_AUTO_CONTAIN", "true")]);
+    let report = a.run(&state, event.clone()).await.unwrap();
+    assert_eq!(report.actions.len(), 1);
+    assert_eq!(report.actions[0].action, "deactivate-access-key");
+    assert_eq!(report.actions[0].result, ActionResult::Done);
+    assert_eq!(a.calls("UpdateAccessKey"), 1);
+    assert_eq!(
+        a.key_status(DEPLOY).await,
+        [StatusType::Inactive, StatusType::Inactive]
+    );
+    assert_eq!(a.key_status("bystander").await, [StatusType::Active]);
+    let writes: Vec<String> = a.bed.writes().unwrap().iter().map(|r| r.name()).collect();
+    assert_eq!(
+        writes,
+        ["iam:UpdateAccessKey", "sns:Publish"],
+        "nothing else is changed"
+    );
+
+    // The same event again: no active key left, no action, no call.
+    let report = a.run(&state, event).await.unwrap();
+    assert!(report.actions.is_empty());
+    assert_eq!(a.calls("UpdateAccessKey"), 0);
+}
+
+#[tokio::test]
+async fn a_delete_burst_by_a_user_is_contained_in_the_daily_review() {
+    let mut a = Account::start().await;
+    a.user("cleanup-bot", 20, Some(0)).await;
+    let trail: Vec<Value> = (0..11)
+        .map(|i| {
+            record(
+                &format!("d{i}"),
+                "DeleteBucket",
+                &time(at("2026-11-30T06:00:00Z") + TimeDelta::minutes(i)),
+                "cleanup-bot",
+                "203.0.113.9",
+            )
+        })
+        .collect();
+    a.bed.seed_trail(&json!(trail)).unwrap();
+    let state = a.state(&[("AUDIT_AUTO_CONTAIN", "true")]);
+
+    let report = a
+        .run(&state, json!({"at": NOW, "lookback_hours": 48}))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-delete-burst"),
+        [FindingStatus::Critical]
+    );
+    assert_eq!(report.actions[0].result, ActionResult::Done);
+    assert_eq!(a.key_status("cleanup-bot").await, [StatusType::Inactive]);
+    assert_eq!(report.extra["window"]["start"], "2026-11-29T00:00:00Z");
+}
+
+#[tokio::test]
+async fn a_throttled_lookup_is_retried_and_counted_and_a_denied_iam_skips_its_checks() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    a.bed
+        .set_faults(&json!([
+            {"service": "cloudtrail", "operation": "LookupEvents", "code": "ThrottlingException", "status": 400, "times": 1},
+            {"service": "iam", "operation": "ListUsers", "code": "AccessDenied", "status": 403}
+        ]))
+        .unwrap();
+    let sdk = a
+        .bed
+        .sdk_config_with_retries(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+    let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", a.inbox.topic_arn.as_str())]);
+    env.set("AUDIT_WATCH_USERS", DEPLOY);
+    let state = State::new(AuditConfig::from_env(&env).unwrap(), &sdk).unwrap();
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(report.extra["lookup_requests"], 2, "the retry is counted");
+    assert_eq!(
+        finding_statuses(&report, "iam-admin-access"),
+        [FindingStatus::Skipped]
+    );
+    assert!(details(&report, "iam-admin-access")[0].contains("AccessDenied"));
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-destructive-call"),
+        [FindingStatus::Ok]
+    );
+    assert_eq!(a.inbox.take().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_read() {
+    let a = Account::start().await;
+    let state = a.state(&[]);
+    for payload in [
+        sample("invalid.json"),
+        json!({"detail-type": "AWS Console Sign In via CloudTrail", "detail": {"eventName": "ConsoleLogin"}}),
+        json!({"detail-type": "AWS API Call via CloudTrail", "detail": {"eventID": "x"}}),
+        json!({"lookback_hours": 0}),
+        json!({"lookback_hours": 5000}),
+        json!({"lookback_hours": "24"}),
+        json!({"at": "last night"}),
+    ] {
+        let err = a.run(&state, payload.clone()).await.unwrap_err();
+        assert_eq!(
+            err.error_type(),
+            ErrorType::InvalidInput,
+            "{payload}: {err}"
+        );
+        assert!(
+            a.bed.requests().unwrap().is_empty(),
+            "{payload}: something was read"
+        );
+    }
+    assert!(a.inbox.take().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn no_output_carries_a_secret_key_a_password_or_a_full_key_id() {
+    let a = Account::seeded().await;
+    a.bed
+        .seed_trail(&json!([record(
+            "del-cluster",
+            "DeleteDBCluster",
+            "2026-11-30T17:03:11Z",
+            DEPLOY,
+            "198.51.100.23"
+        )]))
+        .unwrap();
+    let state = a.state(&[("REPORT_LANG", "en"), ("AUDIT_AUTO_CONTAIN", "true")]);
+    // What the deployed function logs (INFO): the SDK's TRACE wire logs
+    // print IAM's XML, key ids included.
+    let (logs, guard) = bed::capture_logs_at(tracing::Level::INFO);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+    drop(guard);
+
+    assert!(
+        report.title.starts_with("Security audit 2026-12-01"),
+        "{}",
+        report.title
+    );
+    let published = a.inbox.take().await.unwrap();
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let key_ids: Vec<String> = a
+        .iam
+        .list_access_keys()
+        .user_name(DEPLOY)
+        .send()
+        .await
+        .unwrap()
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id().map(str::to_owned))
+        .collect();
+    let outputs = [
+        ("report", serde_json::to_string(&report).unwrap()),
+        ("notification", published[0].to_string()),
+        ("logs", logs),
+    ];
+    for (output, text) in &outputs {
+        for (kind, values) in [
+            ("secret access key", &a.secrets),
+            ("console password", &vec![CONSOLE_PASSWORD.to_owned()]),
+            ("full key id", &key_ids),
+        ] {
+            for value in values {
+                if let Some(at) = text.find(value.as_str()) {
+                    let context: String = text[at.saturating_sub(80)..at].chars().collect();
+                    panic!("a {kind} reached the {output}, after: {context}");
+                }
+            }
+        }
+    }
+}

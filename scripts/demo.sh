@@ -30,7 +30,8 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=ap-northeast-1 AWS_D
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
 { read -r topic; read -r inbox; } < <("$py" tests/bed/seed_demo.py)
 export NOTIFY_TOPIC_ARN="$topic" REPORT_LANG="${REPORT_LANG:-ja}" REPORT_TIMEZONE="${REPORT_TIMEZONE:-Asia/Tokyo}"
-export FRONTEND_BUCKET=goal-mandala-production-frontend AUDIT_ALLOWED_CIDRS="203.0.113.0/24"
+export FRONTEND_BUCKET=goal-mandala-production-frontend BACKUP_BUCKET=goal-mandala-production-frontend-backup
+export AUDIT_ALLOWED_CIDRS="203.0.113.0/24"
 echo "endpoint $AWS_ENDPOINT_URL, cluster goal-mandala-production, topic $topic"
 
 say "Starting PostgreSQL with TLS (a throwaway CA) as the emulated Aurora endpoint"
@@ -78,7 +79,7 @@ invoke() { # name, event file, what it shows
     return 0
   fi
   target/debug/report-text <"$out"
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","failed_requests","bottleneck","cause","date","metric_requests","lookup_requests","events_scanned") if k in r}, ensure_ascii=False))' <"$out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","failed_requests","bottleneck","cause","date","metric_requests","lookup_requests","events_scanned","action","target","confirmed","current","proposed","changed","endpoint") if k in r}, ensure_ascii=False))' <"$out"
 }
 
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "04:30 JST の定時実行: スナップショットを作成"
@@ -120,6 +121,15 @@ invoke daily-health events/daily-health/invalid.json "存在しない日付: Inv
 invoke security-audit "$work/audit.json" "08:00 JST の日次監査: 管理者権限・MFA なし・夜間の呼び出し・削除の集中・許可外のアドレス"
 invoke security-audit events/security-audit/realtime-delete-db-cluster.json "リアルタイム: DeleteDBCluster の呼び出しを即座に判定（キーの無効化は推奨のみ）"
 invoke security-audit events/security-audit/invalid.json "CloudTrail の記録ではない detail: InvalidInput"
+
+invoke ops-action events/ops-action/set-db-capacity.plan.json "スケーリング（計画）: Aurora の ACU 0.5–2 → 1–4、何も変更しない"
+invoke ops-action events/ops-action/set-db-capacity.confirm.json "スケーリング（実行）: 同じペイロードに \"confirm\": true"
+invoke ops-action events/ops-action/set-db-capacity.confirm.json "同じペイロードの再送: 変更なし・通知なし"
+"$py" tests/bed/seed_demo.py restore-event confirm >"$work/restore.json"
+invoke ops-action "$work/restore.json" "スナップショットから復元（実行）: クラスター・db.serverless インスタンス・エンドポイント"
+invoke ops-action events/ops-action/s3-backup-sync.plan.json "フロントエンドのバックアップ同期（計画）: 差分だけコピー、コピー先だけのものは残す"
+invoke ops-action events/ops-action/s3-backup-sync.confirm.json "バックアップ同期（実行）"
+invoke ops-action events/ops-action/invalid-out-of-bounds.json "範囲外の ACU: InvalidInput で何も変更しない"
 
 say "rotate-db-secret — Secrets Manager のローテーション（90 日ごと）を 4 ステップで実行"
 token=$("$py" tests/bed/seed_demo.py begin-rotation)

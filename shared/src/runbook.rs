@@ -300,6 +300,27 @@ pub struct Runbook {
     pub surge_factor: f64,
 }
 
+/// AWS's own limits the runbook's procedures must stay within (ops-action
+/// checks every request against them before it changes anything).
+pub mod limits {
+    /// Aurora Serverless v2's smallest minimum offered (0 is auto-pause, not offered).
+    pub const ACU_MIN: f64 = 0.5;
+    /// The smallest maximum Aurora Serverless v2 accepts.
+    pub const ACU_MAX_AT_LEAST: f64 = 1.0;
+    /// Capacity moves in half-ACU steps.
+    pub const ACU_STEP: f64 = 0.5;
+    /// Lambda keeps this much of the account's concurrency unreserved.
+    pub const LAMBDA_UNRESERVED_MIN: i64 = 100;
+    /// CloudFront's longest TTL: one year, in seconds.
+    pub const CLOUDFRONT_TTL_MAX_SECONDS: i64 = 31_536_000;
+    /// Paths one CloudFront invalidation may carry.
+    pub const CLOUDFRONT_INVALIDATION_PATHS_MAX: usize = 3_000;
+    /// Keys one S3 DeleteObjects request may carry.
+    pub const S3_DELETE_BATCH: usize = 1_000;
+    /// Longest restore target cluster id, so that `<target>-instance-1` fits RDS's 63.
+    pub const RESTORE_TARGET_MAX_LEN: usize = 52;
+}
+
 /// Infix between the cluster id and the timestamp of a manual snapshot name.
 pub const MANUAL_SNAPSHOT_INFIX: &str = "-manual-";
 /// Timestamp of a manual snapshot name, in the report time zone (`YYYYMMDD-HHMMSS`).

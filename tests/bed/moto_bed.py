@@ -3,7 +3,9 @@ CloudWatch's Smithy RPC v2 CBOR protocol, a Cost Explorer served from
 seeded line items (cost_explorer.py), and a fix for the shape of moto's
 X-Ray trace summaries and S3's GetBucketVersioning reply, percentile
 statistics in GetMetricData (percentiles.py), CloudTrail's LookupEvents
-from seeded records (cloudtrail.py), faults and past dates on
+from seeded records (cloudtrail.py), Lambda's account limits and
+provisioned concurrency, RDS's refusals and CloudFront cache policies
+(ops_bed.py), faults and past dates on
 request (bed_state.py); every request is recorded (request_log.py).
 
 aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
@@ -39,6 +41,7 @@ import wsgi
 from bed_state import BedState, S3VersioningFix
 from cloudtrail import CloudTrailBed
 from cost_explorer import CostExplorerBed
+from ops_bed import OpsBed
 from request_log import RequestLog
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
@@ -213,9 +216,11 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    # AWS's default account concurrency; moto then keeps 100 unreserved.
+    os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000")
 
     moto = DomainDispatcherApplication(create_backend_app)
-    app = RequestLog(BedState(CloudTrailBed(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(moto)))))))
+    app = RequestLog(BedState(OpsBed(CloudTrailBed(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(moto))))))))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

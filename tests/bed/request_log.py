@@ -4,8 +4,9 @@ no publish for a rejected payload) and how many requests a run made.
 
 The service comes from the SigV4 credential scope (`Credential=…/<region>/<service>/aws4_request`);
 the operation from `X-Amz-Target` (JSON protocols), the RPCv2-CBOR path
-(CloudWatch), `Action=` (query protocol: SNS, IAM, RDS, STS), else it is the
-REST method and path (S3, Lambda, X-Ray, CloudFront).
+(CloudWatch), `Action=` (query protocol: SNS, IAM, RDS, STS), or the REST
+method and path of the S3, Lambda and CloudFront calls the functions make
+(others keep only method and path).
 
 Control endpoints (JSON):
   GET  /_bed/requests        {"requests": [{"service", "operation", "method", "path"}, ...]}
@@ -20,6 +21,57 @@ import urllib.parse
 
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 CBOR_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z]+)$")
+
+
+LAMBDA_REST = [
+    ("GET", re.compile(r"^/2016-08-19/account-settings/?$"), "GetAccountSettings"),
+    ("PUT", re.compile(r"^/2017-10-31/functions/[^/]+/concurrency$"), "PutFunctionConcurrency"),
+    ("DELETE", re.compile(r"^/2017-10-31/functions/[^/]+/concurrency$"), "DeleteFunctionConcurrency"),
+    ("GET", re.compile(r"^/2019-09-30/functions/[^/]+/concurrency$"), "GetFunctionConcurrency"),
+    ("PUT", re.compile(r"^/2019-09-30/functions/[^/]+/provisioned-concurrency$"), "PutProvisionedConcurrencyConfig"),
+    ("DELETE", re.compile(r"^/2019-09-30/functions/[^/]+/provisioned-concurrency$"), "DeleteProvisionedConcurrencyConfig"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/?$"), "GetFunction"),
+    ("POST", re.compile(r"^/2015-03-31/functions/?$"), "CreateFunction"),
+    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/versions$"), "PublishVersion"),
+    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/aliases$"), "CreateAlias"),
+]
+CLOUDFRONT_REST = [
+    ("POST", re.compile(r"^/2020-05-31/distribution/[^/]+/invalidation$"), "CreateInvalidation"),
+    ("GET", re.compile(r"^/2020-05-31/distribution/[^/]+/invalidation$"), "ListInvalidations"),
+    ("GET", re.compile(r"^/2020-05-31/distribution/[^/]+$"), "GetDistribution"),
+    ("POST", re.compile(r"^/2020-05-31/distribution$"), "CreateDistribution"),
+    ("GET", re.compile(r"^/2020-05-31/cache-policy/[^/]+$"), "GetCachePolicy"),
+    ("PUT", re.compile(r"^/2020-05-31/cache-policy/[^/]+$"), "UpdateCachePolicy"),
+]
+
+
+def rest_operation(environ, service):
+    """The operation of a REST call (S3, Lambda, CloudFront), from method and path."""
+    method = environ.get("REQUEST_METHOD")
+    path = urllib.parse.unquote(environ.get("PATH_INFO", ""))
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if service == "s3":
+        has_key = "/" in path.strip("/")
+        if not has_key:
+            for name, get, put in (("versioning", "GetBucketVersioning", "PutBucketVersioning"),
+                                   ("versions", "ListObjectVersions", None)):
+                if name in query:
+                    return get if method == "GET" else put
+            if method == "POST" and "delete" in query:
+                return "DeleteObjects"
+            if method == "GET":
+                return "ListObjectsV2" if query.get("list-type") == ["2"] else "ListObjects"
+            return {"HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}.get(method)
+        if method == "PUT":
+            return "CopyObject" if environ.get("HTTP_X_AMZ_COPY_SOURCE") else "PutObject"
+        return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method)
+    table = {"lambda": LAMBDA_REST, "cloudfront": CLOUDFRONT_REST}.get(service, [])
+    if service == "lambda" and path.endswith("/provisioned-concurrency") and method == "GET":
+        return "ListProvisionedConcurrencyConfigs" if "List" in query else "GetProvisionedConcurrencyConfig"
+    for verb, pattern, name in table:
+        if verb == method and pattern.match(path):
+            return name
+    return None
 
 
 def operation_of(environ, body):
@@ -62,9 +114,10 @@ class RequestLog:
             environ["wsgi.input"] = io.BytesIO(body)
             environ["bed.form_body"] = body
         scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = scope.group(1) if scope else None
         entry = {
-            "service": scope.group(1) if scope else None,
-            "operation": operation_of(environ, body),
+            "service": service,
+            "operation": operation_of(environ, body) or rest_operation(environ, service),
             "method": environ.get("REQUEST_METHOD"),
             "path": path,
         }

@@ -91,10 +91,19 @@ def main():
     iam.create_user(UserName="legacy-batch")
     iam.create_access_key(UserName="legacy-batch")
 
-    # The frontend bucket, versioned as the runbook wants.
+    # The frontend bucket, versioned as the runbook wants, with the built
+    # site; its backup bucket, last synced before the latest deploy.
     s3 = client("s3")
-    s3.create_bucket(Bucket=f"{SYSTEM}-frontend", CreateBucketConfiguration={"LocationConstraint": REGION})
+    for bucket in (f"{SYSTEM}-frontend", f"{SYSTEM}-frontend-backup"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_versioning(Bucket=f"{SYSTEM}-frontend", VersioningConfiguration={"Status": "Enabled"})
+    for i in range(40):
+        s3.put_object(Bucket=f"{SYSTEM}-frontend", Key=f"assets/chunk-{i:02d}.js", Body=f"/* chunk {i} v2 */".encode())
+        if i < 30:
+            s3.put_object(Bucket=f"{SYSTEM}-frontend-backup", Key=f"assets/chunk-{i:02d}.js",
+                          Body=(f"/* chunk {i} v1 */" if i % 10 == 0 else f"/* chunk {i} v2 */").encode())
+    s3.put_object(Bucket=f"{SYSTEM}-frontend", Key="index.html", Body=b"<!doctype html><title>goal mandala</title>")
+    s3.put_object(Bucket=f"{SYSTEM}-frontend-backup", Key="assets/removed-in-v2.js", Body=b"/* old */")
 
     sns, sqs = client("sns"), client("sqs")
     topic = sns.create_topic(Name=f"{SYSTEM}-ops")["TopicArn"]
@@ -301,10 +310,22 @@ def audit():
     print(json.dumps({"scheduled_time": iso(now)}))
 
 
+def restore_event(confirm):
+    """restore-db-snapshot of the newest manual snapshot (tonight's, from nightly-snapshot)."""
+    rds = client("rds")
+    snapshots = rds.describe_db_cluster_snapshots(DBClusterIdentifier=SYSTEM, SnapshotType="manual")["DBClusterSnapshots"]
+    newest = max(snapshots, key=lambda s: s["SnapshotCreateTime"])["DBClusterSnapshotIdentifier"]
+    event = {"action": "restore-db-snapshot", "snapshot": newest}
+    if confirm == "confirm":
+        event["confirm"] = True
+    print(json.dumps(event))
+
+
 if __name__ == "__main__":
     commands = {"db-secret": lambda: db_secret(sys.argv[2]), "begin-rotation": begin_rotation,
                 "current-password": current_password, "costs": costs,
                 "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4]),
                 "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2]),
-                "health": health, "audit": audit}
+                "health": health, "audit": audit,
+                "restore-event": lambda: restore_event(sys.argv[2] if len(sys.argv) > 2 else "")}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

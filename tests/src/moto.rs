@@ -245,6 +245,13 @@ impl Bed {
         .map(|_| ())
     }
 
+    /// Adds a CloudFront cache policy (`tests/bed/ops_bed.py`; moto has none):
+    /// `{"id", "name", "min_ttl", "default_ttl", "max_ttl"}`.
+    pub fn seed_cache_policy(&self, policy: &Value) -> Result<(), BedError> {
+        self.control("POST", "/_bed/cloudfront/cache-policies", Some(policy))
+            .map(|_| ())
+    }
+
     /// Makes the bed answer matching requests with an error, in the
     /// request's protocol (`tests/bed/bed_state.py`): `[{"service",
     /// "operation", "code", "status", "message", "times"}]`; `[]` clears.

@@ -190,3 +190,21 @@ async fn security_audit_answers_any_payload_with_a_contract_type() {
         )
         .await;
 }
+
+#[tokio::test]
+async fn ops_action_answers_any_payload_with_a_contract_type() {
+    let bench = Bench::start().await;
+    let mut env = bench.env();
+    env.set("FRONTEND_BUCKET", "goal-mandala-production-frontend");
+    env.set("BACKUP_BUCKET", "goal-mandala-production-backup");
+    let config = ops_action::OpsConfig::from_env(&env).unwrap();
+    let state = ops_action::State::new(config, &bench.bed.sdk_config()).unwrap();
+    bench
+        .check(
+            &state,
+            &[
+                "action", "confirm", "reserved", "min", "max", "snapshot", "paths",
+            ],
+        )
+        .await;
+}

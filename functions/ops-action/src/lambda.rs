@@ -1,0 +1,218 @@
+//! The runbook's スケーリング for the API function: reserved concurrency
+//! (`aws lambda put-function-concurrency`) and provisioned concurrency of an
+//! alias or version (`aws lambda put-provisioned-concurrency-config`).
+
+use aws_sdk_lambda::Client;
+use serde_json::json;
+use shared::{ActionResult, Error};
+
+use crate::bounds::{check_provisioned, check_reserved};
+use crate::text::Texts;
+use crate::{Outcome, State};
+
+/// What the account and the function hold now.
+struct Account {
+    unreserved: i64,
+    reserved: Option<i64>,
+    /// Provisioned concurrency per qualifier.
+    provisioned: Vec<(String, i64)>,
+}
+
+fn not_found_is_invalid(what: &str, name: &str, err: Error) -> Error {
+    match &err {
+        Error::Aws { code, .. } if code == "ResourceNotFoundException" => {
+            Error::InvalidInput(format!("`{what}`: {name} does not exist"))
+        }
+        _ => err,
+    }
+}
+
+async fn account(client: &Client, function: &str) -> Result<Account, Error> {
+    client
+        .get_function()
+        .function_name(function)
+        .send()
+        .await
+        .map_err(|e| not_found_is_invalid("function", function, Error::aws("GetFunction", e)))?;
+    let settings = client
+        .get_account_settings()
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetAccountSettings", e))?;
+    let unreserved = settings
+        .account_limit()
+        .and_then(|l| l.unreserved_concurrent_executions())
+        .map(i64::from)
+        .ok_or_else(|| {
+            Error::Unexpected("GetAccountSettings gave no UnreservedConcurrentExecutions".into())
+        })?;
+    let reserved = client
+        .get_function_concurrency()
+        .function_name(function)
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetFunctionConcurrency", e))?
+        .reserved_concurrent_executions()
+        .map(i64::from);
+    let mut provisioned = Vec::new();
+    let mut pages = client
+        .list_provisioned_concurrency_configs()
+        .function_name(function)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("ListProvisionedConcurrencyConfigs", e))?;
+        for config in page.provisioned_concurrency_configs() {
+            let qualifier = config
+                .function_arn()
+                .and_then(|arn| arn.rsplit(':').next())
+                .unwrap_or_default()
+                .to_owned();
+            let count = config
+                .requested_provisioned_concurrent_executions()
+                .or(config.allocated_provisioned_concurrent_executions())
+                .unwrap_or(0);
+            provisioned.push((qualifier, i64::from(count)));
+        }
+    }
+    Ok(Account {
+        unreserved,
+        reserved,
+        provisioned,
+    })
+}
+
+fn as_i32(field: &str, n: i64) -> Result<i32, Error> {
+    i32::try_from(n).map_err(|_| Error::InvalidInput(format!("`{field}` is too large")))
+}
+
+/// `set-lambda-concurrency`.
+pub(crate) async fn set_reserved(
+    state: &State,
+    texts: &Texts,
+    function: &str,
+    reserved: i64,
+    may_change: bool,
+) -> Result<Outcome, Error> {
+    let client = &state.lambda;
+    let now = account(client, function).await?;
+    let provisioned: i64 = now.provisioned.iter().map(|(_, n)| n).sum();
+    check_reserved(reserved, now.unreserved, now.reserved, provisioned)?;
+    let mut outcome = Outcome::new(
+        function,
+        json!({"reserved": now.reserved}),
+        json!({"reserved": reserved}),
+    );
+    let already = now.reserved == Some(reserved);
+    let result = if already {
+        ActionResult::Skipped
+    } else if may_change {
+        client
+            .put_function_concurrency()
+            .function_name(function)
+            .reserved_concurrent_executions(as_i32("reserved", reserved)?)
+            .send()
+            .await
+            .map_err(|e| Error::aws("PutFunctionConcurrency", e))?;
+        outcome.changed = true;
+        ActionResult::Done
+    } else {
+        ActionResult::Planned
+    };
+    outcome.action(texts.reserved_action(function, now.reserved, reserved, result));
+    if function == state.config.common.api_function_name {
+        let runbook = i64::from(state.config.common.runbook.lambda_reserved_concurrency);
+        outcome.finding(texts.runbook_value(
+            "reserved",
+            &reserved.to_string(),
+            &runbook.to_string(),
+            reserved == runbook,
+        ));
+    }
+    outcome.headline = texts.change_headline(
+        &now.reserved.map_or_else(|| texts.none(), |r| r.to_string()),
+        &reserved.to_string(),
+        "",
+    );
+    Ok(outcome)
+}
+
+/// `set-provisioned-concurrency`.
+pub(crate) async fn set_provisioned(
+    state: &State,
+    texts: &Texts,
+    function: &str,
+    qualifier: &str,
+    count: i64,
+    may_change: bool,
+) -> Result<Outcome, Error> {
+    let client = &state.lambda;
+    // The qualifier must be an alias or a published version of the function.
+    client
+        .get_function()
+        .function_name(function)
+        .qualifier(qualifier)
+        .send()
+        .await
+        .map_err(|e| {
+            not_found_is_invalid(
+                "qualifier",
+                &format!("{function}:{qualifier}"),
+                Error::aws("GetFunction", e),
+            )
+        })?;
+    let now = account(client, function).await?;
+    let current = now
+        .provisioned
+        .iter()
+        .find(|(q, _)| q == qualifier)
+        .map_or(0, |(_, n)| *n);
+    let others: i64 = now
+        .provisioned
+        .iter()
+        .filter(|(q, _)| q != qualifier)
+        .map(|(_, n)| n)
+        .sum();
+    check_provisioned(count, now.reserved, others, now.unreserved)?;
+    let target = format!("{function}:{qualifier}");
+    let mut outcome = Outcome::new(&target, json!({"count": current}), json!({"count": count}));
+    let result = if current == count {
+        ActionResult::Skipped
+    } else if !may_change {
+        ActionResult::Planned
+    } else if count == 0 {
+        client
+            .delete_provisioned_concurrency_config()
+            .function_name(function)
+            .qualifier(qualifier)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DeleteProvisionedConcurrencyConfig", e))?;
+        outcome.changed = true;
+        ActionResult::Done
+    } else {
+        let out = client
+            .put_provisioned_concurrency_config()
+            .function_name(function)
+            .qualifier(qualifier)
+            .provisioned_concurrent_executions(as_i32("count", count)?)
+            .send()
+            .await
+            .map_err(|e| Error::aws("PutProvisionedConcurrencyConfig", e))?;
+        outcome.changed = true;
+        outcome.extra("status", json!(out.status().map(|s| s.as_str().to_owned())));
+        ActionResult::Done
+    };
+    outcome.action(texts.provisioned_action(&target, current, count, result));
+    if function == state.config.common.api_function_name {
+        let runbook = i64::from(state.config.common.runbook.lambda_provisioned_concurrency);
+        outcome.finding(texts.runbook_value(
+            "count",
+            &count.to_string(),
+            &runbook.to_string(),
+            count == runbook,
+        ));
+    }
+    outcome.headline = texts.change_headline(&current.to_string(), &count.to_string(), "");
+    Ok(outcome)
+}

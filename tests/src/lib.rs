@@ -23,7 +23,7 @@ pub use postgres::{Postgres, PostgresOptions};
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// A test-bed set-up step that failed.
 #[derive(Debug)]
@@ -90,6 +90,15 @@ pub fn capture_logs_at(
             Ok(())
         }
     }
+    // tracing caches per call site, process-wide, whether anyone listens.
+    // While a single dispatcher is registered it asks only the *calling
+    // thread's* default, so a parallel test thread without a capture would
+    // switch a call site off for this one too (tracing-core's `has_just_one`).
+    // A second dispatcher, kept for the whole process, makes it ask every
+    // live dispatcher instead.
+    static SECOND: LazyLock<tracing::Dispatch> =
+        LazyLock::new(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::new()));
+    LazyLock::force(&SECOND);
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let sink = Sink(buffer.clone());
     let subscriber = tracing_subscriber::fmt()
@@ -97,4 +106,24 @@ pub fn capture_logs_at(
         .with_writer(move || sink.clone())
         .finish();
     (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture_logs;
+
+    #[test]
+    fn a_capture_sees_a_call_site_first_reached_on_a_thread_without_one() {
+        fn emit() {
+            tracing::info!("one call site, two threads");
+        }
+        let (logs, _guard) = capture_logs();
+        std::thread::spawn(emit).join().unwrap();
+        emit();
+        let captured = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+        assert!(
+            captured.contains("one call site, two threads"),
+            "{captured:?}"
+        );
+    }
 }

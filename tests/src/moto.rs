@@ -224,6 +224,27 @@ impl Bed {
             .collect())
     }
 
+    /// Asserts that `result` is `payload` refused as `InvalidInput` before
+    /// anything was read, written or published on this bed.
+    pub fn assert_refused_untouched<T: std::fmt::Debug>(
+        &self,
+        payload: &Value,
+        result: Result<T, shared::Error>,
+    ) {
+        assert!(result.is_err(), "{payload} was accepted: {result:?}");
+        if let Err(err) = result {
+            assert_eq!(
+                err.error_type(),
+                shared::ErrorType::InvalidInput,
+                "{payload}: {err}"
+            );
+        }
+        assert!(
+            self.requests().unwrap_or_default().is_empty(),
+            "{payload}: something was read"
+        );
+    }
+
     /// The requests that were not reads (writes, and the SNS `Publish`).
     pub fn writes(&self) -> Result<Vec<BedRequest>, BedError> {
         Ok(self

@@ -12,8 +12,13 @@ export SAM_CLI_TELEMETRY := 0
 demo: bed tools
 	scripts/demo.sh
 
-test: bed postgres
+# The tests, then the permission test over the calls they made: every AWS
+# request a function under test sent must be allowed by its role in
+# template.yaml (tests/permissions.py; the bed records them in target/bed-audit).
+test: bed tools postgres
+	rm -rf target/bed-audit
 	cargo test --workspace --locked
+	$(PY) tests/permissions.py
 
 # Cold start, memory and size of every function's release bootstrap (each
 # built on its own, as `sam build` does), the classifier's throughput and a

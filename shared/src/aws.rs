@@ -1,7 +1,13 @@
 //! One way to build the AWS SDK configuration for every function.
 
+use std::error::Error as StdError;
+use std::fmt;
+
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
+
+use crate::error::Error;
 
 /// Attempts per SDK call (the first try plus retries) in standard retry mode:
 /// rides out throttling of the control-plane APIs these functions call.
@@ -22,4 +28,24 @@ pub async fn load_sdk_config() -> SdkConfig {
 pub fn region_of(sdk: &SdkConfig) -> String {
     sdk.region()
         .map_or_else(|| "ap-northeast-1".to_owned(), ToString::to_string)
+}
+
+/// The answer of `operation`, or `None` when the service says that what was
+/// asked for does not exist (`is_missing` of its modeled error: a
+/// `DBClusterNotFoundFault`, a `ResourceNotFoundException`, …); every other
+/// failure is an [`Error::Aws`] that keeps the SDK error.
+pub fn found<T, E, R>(
+    operation: &'static str,
+    answer: Result<T, SdkError<E, R>>,
+    is_missing: impl FnOnce(&E) -> bool,
+) -> Result<Option<T>, Error>
+where
+    E: StdError + ProvideErrorMetadata + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    match answer {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.as_service_error().is_some_and(is_missing) => Ok(None),
+        Err(err) => Err(Error::aws(operation, err)),
+    }
 }

@@ -1,4 +1,4 @@
-//! Configuration from the environment, read once at start-up (DESIGN §3).
+//! Configuration from the environment, read once at start-up (ARCHITECTURE §3).
 //!
 //! Every default resource name derives from `SYSTEM_NAME`; each can be
 //! overridden on its own. A bad value fails start-up with one line naming
@@ -35,7 +35,7 @@ impl ConfigError {
 
 /// Returns the loaded configuration, or logs the one line naming the bad
 /// variable and ends the process before it takes its first event
-/// (DESIGN §3: invalid configuration never reaches a handler).
+/// (ARCHITECTURE §3: invalid configuration never reaches a handler).
 pub fn load_or_exit<T>(loaded: Result<T, ConfigError>) -> T {
     match loaded {
         Ok(config) => config,
@@ -215,7 +215,7 @@ impl FromStr for TopicArn {
     }
 }
 
-/// The settings every function shares (DESIGN §3 table).
+/// The settings every function shares (ARCHITECTURE §3 table).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `SYSTEM_NAME`: prefix of every default resource name.

@@ -1,4 +1,4 @@
-//! One way in for every function (DESIGN §3): whatever payload arrives is
+//! One way in for every function (ARCHITECTURE §3): whatever payload arrives is
 //! read by the function's own parser or answered `InvalidInput`; then the
 //! run, its notification, and the failure path, the same for all of them.
 //!

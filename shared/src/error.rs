@@ -1,4 +1,4 @@
-//! Typed errors and their stable Lambda `errorType`s (DESIGN §3 "Errors").
+//! Typed errors and their stable Lambda `errorType`s (ARCHITECTURE §3 "Errors").
 
 use std::error::Error as StdError;
 use std::fmt;

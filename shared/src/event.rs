@@ -56,7 +56,7 @@ fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// Fields any event may carry (DESIGN §3): the dry-run override and the
+/// Fields any event may carry (ARCHITECTURE §3): the dry-run override and the
 /// times a run takes "now" from.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CommonFields {

@@ -10,14 +10,19 @@ pub mod console;
 pub mod entry;
 pub mod error;
 pub mod event;
+pub mod gather;
 pub mod lang;
 pub mod notify;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "rds")]
+pub mod rds;
 pub mod render;
 pub mod report;
 pub mod runbook;
 pub mod telemetry;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod time;
 
 pub use config::{Config, ConfigError, Env};

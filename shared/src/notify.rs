@@ -1,4 +1,4 @@
-//! One SNS publish per run (DESIGN §3 "Notification").
+//! One SNS publish per run (ARCHITECTURE §3 "Notification").
 
 use aws_sdk_sns::types::MessageAttributeValue;
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! The run report, `goal-mandala-ops/report/v1` (DESIGN §3 "Report").
+//! The run report, `goal-mandala-ops/report/v1` (ARCHITECTURE §3 "Report").
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 pub const SCHEMA: &str = "goal-mandala-ops/report/v1";
 
 /// Longest title, which doubles as the SNS subject: SNS requires subjects
-/// "less than 100 characters", so 99 keeps both DESIGN's ≤ 100 and SNS happy.
+/// "less than 100 characters", so 99 keeps both the report contract's ≤ 100 (ARCHITECTURE §3) and SNS happy.
 pub const TITLE_MAX_CHARS: usize = 99;
 
 /// How bad a run's outcome is, the worst of its findings and actions.

@@ -1,4 +1,4 @@
-//! "Now" taken from the event, and times shown to people (DESIGN §3 "Time").
+//! "Now" taken from the event, and times shown to people (ARCHITECTURE §3 "Time").
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -45,6 +45,18 @@ pub fn parse_event_time(field: &str, raw: &str) -> Result<DateTime<Utc>, Error> 
         })
 }
 
+/// An AWS SDK time (any service's `DateTime`) as a UTC time; `None` only
+/// outside chrono's range.
+pub fn from_aws(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// `at` as reports and tags carry it: RFC 3339 UTC, whole seconds, `Z`
+/// (`2026-11-28T19:30:00Z`).
+pub fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// `at` in `tz`, as people read it: `2026-11-29 04:30:00 JST`.
 pub fn format_local(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz)
@@ -78,6 +90,17 @@ mod tests {
     fn an_unparseable_time_is_invalid_input_naming_the_field() {
         let err = parse_event_time("scheduled_time", "yesterday").unwrap_err();
         assert!(matches!(err, Error::InvalidInput(ref m) if m.contains("scheduled_time")));
+    }
+
+    #[test]
+    fn aws_times_keep_their_fraction_and_print_in_whole_seconds() {
+        let t = from_aws(&aws_smithy_types::DateTime::from_secs_and_nanos(
+            1_764_358_200,
+            500_000_000,
+        ))
+        .unwrap();
+        assert_eq!(t.timestamp_subsec_millis(), 500);
+        assert_eq!(rfc3339(t), "2025-11-28T19:30:00Z");
     }
 
     #[test]

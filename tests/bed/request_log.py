@@ -11,15 +11,32 @@ method and path of the S3, Lambda and CloudFront calls the functions make
 Control endpoints (JSON):
   GET  /_bed/requests        {"requests": [{"service", "operation", "method", "path"}, ...]}
   POST /_bed/requests/reset  forget them
+
+The audit trail for the permission test (tests/permissions.py): a request
+signed with an access key `fn-<function>` (a function under test, see
+`Bed::function_sdk_config`) is also appended, never forgotten, to
+`$BED_AUDIT_DIR/bed-<pid>.jsonl` with the function, the region and the
+parameters that name a resource (never a secret value).
 """
 
 import io
 import json
+import os
 import re
 import threading
 import urllib.parse
 
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+FUNCTION_KEY = "fn-"
+# Request parameters that name what a call acts on (query protocol members
+# keep their `.member.N` suffixes). Nothing else is written down.
+RESOURCE_PARAMS = re.compile(
+    r"^(TopicArn|SecretId|Name|DBClusterIdentifier|DBClusterSnapshotIdentifier|DBInstanceIdentifier|"
+    r"SourceDBClusterSnapshotIdentifier|SnapshotIdentifier|ResourceName|UserName|GroupName|PolicyArn|"
+    r"RoleName|VersionId|logGroupName|logGroupIdentifier|AlarmNames(\.member\.\d+)?|AlarmName|"
+    r"AlarmNamePrefix|FunctionName|QueueUrl|DistributionId|Id|LookupAttributes)$"
+)
 CBOR_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z]+)$")
 
 
@@ -35,9 +52,17 @@ LAMBDA_REST = [
     ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/versions$"), "PublishVersion"),
     ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/aliases$"), "CreateAlias"),
 ]
+XRAY_REST = [
+    ("POST", re.compile(r"^/TraceSummaries$"), "GetTraceSummaries"),
+    ("POST", re.compile(r"^/Traces$"), "BatchGetTraces"),
+    ("POST", re.compile(r"^/TraceGraph$"), "GetTraceGraph"),
+    ("POST", re.compile(r"^/ServiceGraph$"), "GetServiceGraph"),
+    ("POST", re.compile(r"^/TraceSegments$"), "PutTraceSegments"),
+]
 CLOUDFRONT_REST = [
     ("POST", re.compile(r"^/2020-05-31/distribution/[^/]+/invalidation$"), "CreateInvalidation"),
     ("GET", re.compile(r"^/2020-05-31/distribution/[^/]+/invalidation$"), "ListInvalidations"),
+    ("GET", re.compile(r"^/2020-05-31/distribution/[^/]+/invalidation/[^/]+$"), "GetInvalidation"),
     ("GET", re.compile(r"^/2020-05-31/distribution/[^/]+$"), "GetDistribution"),
     ("POST", re.compile(r"^/2020-05-31/distribution$"), "CreateDistribution"),
     ("GET", re.compile(r"^/2020-05-31/cache-policy/[^/]+$"), "GetCachePolicy"),
@@ -65,7 +90,7 @@ def rest_operation(environ, service):
         if method == "PUT":
             return "CopyObject" if environ.get("HTTP_X_AMZ_COPY_SOURCE") else "PutObject"
         return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method)
-    table = {"lambda": LAMBDA_REST, "cloudfront": CLOUDFRONT_REST}.get(service, [])
+    table = {"lambda": LAMBDA_REST, "cloudfront": CLOUDFRONT_REST, "xray": XRAY_REST}.get(service, [])
     if service == "lambda" and path.endswith("/provisioned-concurrency") and method == "GET":
         return "ListProvisionedConcurrencyConfigs" if "List" in query else "GetProvisionedConcurrencyConfig"
     for verb, pattern, name in table:
@@ -91,11 +116,62 @@ def operation_of(environ, body):
     return None
 
 
+def resource_params(environ, body):
+    """The resource-naming parameters of a request body (form, JSON or CBOR)."""
+    if not body:
+        return {}
+    content_type = environ.get("CONTENT_TYPE", "")
+    found = {}
+    try:
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            found = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace")).items()}
+        elif "json" in content_type:
+            found = json.loads(body)
+        elif "cbor" in content_type:
+            import cbor2
+
+            found = cbor2.loads(body)
+    except Exception:  # an unreadable body names nothing
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    # Tags given on create need the service's tagging permission too.
+    keep = {"Tags": "given"} if any(str(k).startswith("Tags") for k in found) else {}
+    for key, value in found.items():
+        if not RESOURCE_PARAMS.match(str(key)):
+            continue
+        if isinstance(value, str):
+            keep[key] = value[:300]
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            keep[key] = [v[:300] for v in value[:20]]
+    return keep
+
+
+class AuditTrail:
+    """Appends the requests of functions under test to $BED_AUDIT_DIR."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        directory = os.environ.get("BED_AUDIT_DIR")
+        self.path = None
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+            self.path = os.path.join(directory, f"bed-{os.getpid()}.jsonl")
+
+    def write(self, entry):
+        if self.path is None:
+            return
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with self.lock, open(self.path, "a", encoding="utf-8") as out:
+            out.write(line)
+
+
 class RequestLog:
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
         self.requests = []
+        self.audit = AuditTrail()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -123,6 +199,21 @@ class RequestLog:
         }
         with self.lock:
             self.requests.append(entry)
+        credential = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if credential and credential.group(1).startswith(FUNCTION_KEY):
+            if body is None:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length) if length else b""
+                environ["wsgi.input"] = io.BytesIO(body)
+            self.audit.write({
+                **entry,
+                "function": credential.group(1)[len(FUNCTION_KEY):],
+                "region": credential.group(2),
+                "query": {k: v[0] for k, v in urllib.parse.parse_qs(
+                    environ.get("QUERY_STRING", ""), keep_blank_values=True).items()},
+                "copy_source": environ.get("HTTP_X_AMZ_COPY_SOURCE"),
+                "params": resource_params(environ, body),
+            })
         return self.app(environ, start_response)
 
     def control(self, path, method, start_response):

@@ -204,7 +204,7 @@ async fn rotation() {
     let bed = Bed::start().unwrap();
     let sdk = bed.sdk_config();
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
-    let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+    let inbox = Inbox::ops(&sdk).await.unwrap();
     let secret = json!({
         "username": USER, "password": "Bench-Initial-Pass-01", "host": "127.0.0.1",
         "port": pg.port(), "database": "goal_mandala"
@@ -217,7 +217,7 @@ async fn rotation() {
         .unwrap();
     let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", inbox.topic_arn.as_str())]);
     env.set("DB_CA_BUNDLE", pg.ca_file().display().to_string());
-    let state = rotate_db_secret::State::new(
+    let state = rotate_db_secret::RotateDbSecret::new(
         rotate_db_secret::RotationConfig::from_env(&env).unwrap(),
         &sdk,
     )

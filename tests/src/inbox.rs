@@ -20,7 +20,25 @@ fn bed_err(what: &str) -> impl Fn(String) -> BedError + '_ {
     move |e| BedError(format!("{what}: {e}"))
 }
 
+/// The report topic's name, as `template.yaml` makes it (`${SystemName}-ops`).
+pub const OPS_TOPIC: &str = "goal-mandala-production-ops";
+
 impl Inbox {
+    /// The production report topic ([`OPS_TOPIC`]) with its inbox.
+    pub async fn ops(sdk: &SdkConfig) -> Result<Inbox, BedError> {
+        Inbox::create(sdk, OPS_TOPIC).await
+    }
+
+    /// The environment a deployed function sees: `NOTIFY_TOPIC_ARN` = this
+    /// topic, then `extra` (later pairs win).
+    pub fn env(&self, extra: &[(&str, &str)]) -> shared::Env {
+        let mut env = shared::Env::from_pairs([("NOTIFY_TOPIC_ARN", self.topic_arn.as_str())]);
+        for (k, v) in extra {
+            env.set(*k, *v);
+        }
+        env
+    }
+
     /// Creates the topic `name`, a queue, and the raw-delivery subscription.
     pub async fn create(sdk: &SdkConfig, name: &str) -> Result<Inbox, BedError> {
         let sns = aws_sdk_sns::Client::new(sdk);

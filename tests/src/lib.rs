@@ -17,13 +17,24 @@ pub mod production;
 pub mod rotation;
 pub mod runtime_api;
 
-pub use inbox::Inbox;
+pub use inbox::{Inbox, OPS_TOPIC};
 pub use moto::{Bed, BedRequest};
 pub use postgres::{Postgres, PostgresOptions};
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
+
+/// The finding `check` of `report`; a test that looks for one that is not
+/// there fails naming it and listing the findings.
+#[allow(clippy::panic)] // test helper: a missing finding is the test's failure
+pub fn finding<'a>(report: &'a shared::Report, check: &str) -> &'a shared::Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.check == check)
+        .unwrap_or_else(|| panic!("no finding {check}: {:#?}", report.findings))
+}
 
 /// A test-bed set-up step that failed.
 #[derive(Debug)]

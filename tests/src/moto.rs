@@ -36,6 +36,7 @@ impl Bed {
             .arg(&script)
             .args(["--host", "127.0.0.1", "--port", "0"])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env("BED_AUDIT_DIR", audit_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -76,12 +77,34 @@ impl Bed {
 
     /// Like [`Bed::sdk_config`], with the given retry configuration.
     pub fn sdk_config_with_retries(&self, retry: RetryConfig) -> SdkConfig {
+        self.signed_as("testing", retry)
+    }
+
+    /// The SDK configuration a function under test runs with: like
+    /// [`Bed::sdk_config`], signed with the access key `fn-<function>`, so the
+    /// bed records its requests as that function's for the permission test
+    /// (`tests/permissions.py`; the test's own seeding is not recorded).
+    pub fn function_sdk_config(&self, function: &str) -> SdkConfig {
+        self.signed_as(
+            &format!("{FUNCTION_KEY_PREFIX}{function}"),
+            RetryConfig::disabled(),
+        )
+    }
+
+    /// Like [`Bed::function_sdk_config`] for a test that sends what no
+    /// deployed function receives (arbitrary payloads): its requests are not
+    /// the function's production calls and are not recorded.
+    pub fn probe_sdk_config(&self, function: &str) -> SdkConfig {
+        self.signed_as(&format!("probe-{function}"), RetryConfig::disabled())
+    }
+
+    fn signed_as(&self, access_key: &str, retry: RetryConfig) -> SdkConfig {
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint)
             .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "testing", "testing", None, None, "test-bed",
+                access_key, "testing", None, None, "test-bed",
             )))
             .retry_config(retry)
             .build()
@@ -96,6 +119,16 @@ impl Bed {
             ("AWS_SECRET_ACCESS_KEY", "testing"),
         ])
     }
+}
+
+/// Access keys of functions under test start with this (`request_log.py`).
+pub const FUNCTION_KEY_PREFIX: &str = "fn-";
+
+/// Where every bed appends the requests functions made (one file per bed),
+/// for `tests/permissions.py`: `BED_AUDIT_DIR`, else `target/bed-audit`.
+pub fn audit_dir() -> PathBuf {
+    std::env::var_os("BED_AUDIT_DIR")
+        .map_or_else(|| workspace_root().join("target/bed-audit"), PathBuf::from)
 }
 
 impl Drop for Bed {

@@ -21,7 +21,7 @@ pub struct Case {
     pub text: String,
 }
 
-/// The field names every event may carry (DESIGN §3), mixed into arbitrary objects.
+/// The field names every event may carry (ARCHITECTURE §3), mixed into arbitrary objects.
 const COMMON_KEYS: &[&str] = &[
     "dry_run",
     "at",

@@ -1,5 +1,5 @@
 //! The production system's resources, made on the bed the way the runbook
-//! describes them (DESIGN §1).
+//! describes them (ARCHITECTURE §1).
 
 use aws_sdk_rds::types::ServerlessV2ScalingConfiguration;
 

@@ -240,7 +240,7 @@ fn peak_rss(pid: u32) -> Option<u64> {
 }
 
 /// The payload no JSON reader takes: an object nested 200 deep. A function
-/// must still answer it with `InvalidInput` (DESIGN §3).
+/// must still answer it with `InvalidInput` (ARCHITECTURE §3).
 pub fn unreadable_event() -> Vec<u8> {
     format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200)).into_bytes()
 }
@@ -288,7 +288,7 @@ pub fn check_refuses_unreadable_payload(bootstrap: &Path) -> Result<(), BedError
 }
 
 /// What a bootstrap with bad configuration must do: end before it asks for
-/// an event, with one log line naming `variable` (DESIGN §3).
+/// an event, with one log line naming `variable` (ARCHITECTURE §3).
 pub fn check_refuses_configuration(
     bootstrap: &Path,
     variable: &str,

@@ -5,16 +5,16 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use alarm_triage::{State, TriageConfig};
+use alarm_triage::{AlarmTriage, TriageConfig};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-use bed::{Bed, Inbox, Postgres, PostgresOptions};
+use bed::{Bed, Inbox, Postgres, PostgresOptions, finding};
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use shared::entry::handle;
-use shared::{ActionResult, Env, Error, FindingStatus, Report};
+use shared::{ActionResult, Error, FindingStatus, Report};
 
 const API_LOG_GROUP: &str = "/aws/lambda/goal-mandala-production-api";
 const CLUSTER: &str = "goal-mandala-production";
@@ -32,9 +32,7 @@ struct Production {
 impl Production {
     async fn start() -> Production {
         let bed = Bed::start().unwrap();
-        let inbox = Inbox::create(&bed.sdk_config(), "goal-mandala-ops")
-            .await
-            .unwrap();
+        let inbox = Inbox::ops(&bed.sdk_config()).await.unwrap();
         let now = Utc::now();
         let changed_at = DateTime::from_timestamp(now.timestamp() - 60, 0).unwrap();
         Production {
@@ -44,14 +42,11 @@ impl Production {
         }
     }
 
-    fn state(&self, extra: &[(&str, &str)]) -> State {
-        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
-        for (k, v) in extra {
-            env.set(*k, *v);
-        }
-        State::new(
+    fn state(&self, extra: &[(&str, &str)]) -> AlarmTriage {
+        let env = self.inbox.env(extra);
+        AlarmTriage::new(
             TriageConfig::from_env(&env).unwrap(),
-            &self.bed.sdk_config(),
+            &self.bed.function_sdk_config("alarm-triage"),
         )
         .unwrap()
     }
@@ -85,8 +80,26 @@ impl Production {
         event
     }
 
-    async fn triage(&self, state: &State, event: Value) -> Result<Report, Error> {
+    async fn triage(&self, state: &AlarmTriage, event: Value) -> Result<Report, Error> {
         handle(state, LambdaEvent::new(event.into(), Context::default())).await
+    }
+
+    /// API Gateway `Latency` and `IntegrationLatency` and the API function's
+    /// `Duration`, as `(minutes before the change, value)`.
+    async fn put_latency(
+        &self,
+        latency: &[(i64, f64)],
+        integration: &[(i64, f64)],
+        duration: &[(i64, f64)],
+    ) {
+        let api = ("ApiName", "goal-mandala-production");
+        self.put_metric("AWS/ApiGateway", "Latency", api, latency)
+            .await;
+        self.put_metric("AWS/ApiGateway", "IntegrationLatency", api, integration)
+            .await;
+        let function = ("FunctionName", "goal-mandala-production-api");
+        self.put_metric("AWS/Lambda", "Duration", function, duration)
+            .await;
     }
 
     async fn put_metric(
@@ -122,14 +135,6 @@ impl Production {
             .await
             .unwrap();
     }
-}
-
-fn finding<'a>(report: &'a Report, check: &str) -> &'a shared::Finding {
-    report
-        .findings
-        .iter()
-        .find(|f| f.check == check)
-        .unwrap_or_else(|| panic!("no finding {check}: {:#?}", report.findings))
 }
 
 #[tokio::test]
@@ -301,24 +306,9 @@ async fn a_latency_alarm_names_the_database_as_the_bottleneck_from_xray() {
         .send()
         .await
         .unwrap();
-    p.put_metric(
-        "AWS/ApiGateway",
-        "Latency",
-        ("ApiName", "goal-mandala-production"),
+    p.put_latency(
         &[(5, 3300.0), (4, 3100.0)],
-    )
-    .await;
-    p.put_metric(
-        "AWS/ApiGateway",
-        "IntegrationLatency",
-        ("ApiName", "goal-mandala-production"),
         &[(5, 3200.0), (4, 3000.0)],
-    )
-    .await;
-    p.put_metric(
-        "AWS/Lambda",
-        "Duration",
-        ("FunctionName", "goal-mandala-production-api"),
         &[(5, 3150.0)],
     )
     .await;
@@ -355,6 +345,42 @@ async fn a_latency_alarm_names_the_database_as_the_bottleneck_from_xray() {
         FindingStatus::Warning
     );
     assert!(report.next_steps.iter().any(|s| s.contains("indexes")));
+}
+
+/// The runbook's limits are judged as daily-health judges them (the shared
+/// rules): exactly 2,000 ms of latency and exactly 1,000 ms of average
+/// duration are no longer "under" the limit — warnings; just below, ok.
+#[tokio::test]
+async fn latency_and_duration_at_the_runbooks_limits_are_warnings() {
+    for (latency, duration, expected) in [
+        (2_000.0, 1_000.0, FindingStatus::Warning),
+        (1_999.0, 999.0, FindingStatus::Ok),
+    ] {
+        let p = Production::start().await;
+        p.put_latency(&[(5, latency)], &[(5, latency - 50.0)], &[(5, duration)])
+            .await;
+        let state = p.state(&[("REPORT_LANG", "en")]);
+
+        let report = p
+            .triage(&state, p.event("sns-high-latency.json"))
+            .await
+            .unwrap();
+
+        let api = finding(&report, "apigw-latency");
+        assert_eq!(
+            (api.status, api.threshold),
+            (expected, Some(2_000.0)),
+            "{}",
+            api.detail
+        );
+        let lambda = finding(&report, "lambda-duration");
+        assert_eq!(
+            (lambda.status, lambda.threshold),
+            (expected, Some(1_000.0)),
+            "{}",
+            lambda.detail
+        );
+    }
 }
 
 struct Database {
@@ -399,7 +425,7 @@ impl Database {
         }
     }
 
-    async fn cause(&self, state: &State) -> (String, Report) {
+    async fn cause(&self, state: &AlarmTriage) -> (String, Report) {
         let report = self
             .p
             .triage(

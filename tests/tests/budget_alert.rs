@@ -9,13 +9,13 @@
 use aws_sdk_cloudwatch::config::Region;
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-use bed::{Bed, Inbox};
-use budget_alert::{BudgetConfig, State};
+use bed::{Bed, Inbox, finding};
+use budget_alert::{BudgetAlert, BudgetConfig};
 use chrono::{DateTime, NaiveDate, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use shared::entry::handle;
-use shared::{Env, Error, Report};
+use shared::{Error, Report};
 
 struct Production {
     bed: Bed,
@@ -25,25 +25,20 @@ struct Production {
 impl Production {
     async fn start() -> Production {
         let bed = Bed::start().unwrap();
-        let inbox = Inbox::create(&bed.sdk_config(), "goal-mandala-ops")
-            .await
-            .unwrap();
+        let inbox = Inbox::ops(&bed.sdk_config()).await.unwrap();
         Production { bed, inbox }
     }
 
-    fn state(&self, extra: &[(&str, &str)]) -> State {
-        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
-        for (k, v) in extra {
-            env.set(*k, *v);
-        }
-        State::new(
+    fn state(&self, extra: &[(&str, &str)]) -> BudgetAlert {
+        let env = self.inbox.env(extra);
+        BudgetAlert::new(
             BudgetConfig::from_env(&env).unwrap(),
-            &self.bed.sdk_config(),
+            &self.bed.function_sdk_config("budget-alert"),
         )
         .unwrap()
     }
 
-    async fn run(&self, state: &State, payload: Value) -> Result<Report, Error> {
+    async fn run(&self, state: &BudgetAlert, payload: Value) -> Result<Report, Error> {
         handle(state, LambdaEvent::new(payload.into(), Context::default())).await
     }
 
@@ -148,14 +143,6 @@ fn line<'a>(report: &'a Report, id: &str) -> &'a Value {
         .iter()
         .find(|l| l["line"] == id)
         .unwrap_or_else(|| panic!("no line {id}"))
-}
-
-fn finding<'a>(report: &'a Report, check: &str) -> &'a shared::Finding {
-    report
-        .findings
-        .iter()
-        .find(|f| f.check == check)
-        .unwrap_or_else(|| panic!("no finding {check}"))
 }
 
 #[tokio::test]

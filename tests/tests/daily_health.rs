@@ -12,13 +12,13 @@ use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, MetricDatum, StandardUnit, StateValue, Statistic,
 };
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
-use bed::{Bed, Inbox};
+use bed::{Bed, Inbox, finding};
 use chrono::{DateTime, TimeDelta, Utc};
-use daily_health::{HealthConfig, State};
+use daily_health::{DailyHealth, HealthConfig};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use shared::entry::handle;
-use shared::{Env, Error, Report};
+use shared::{Error, Report};
 
 const SYSTEM: &str = "goal-mandala-production";
 const SECRET: &str = "goal-mandala/production/database";
@@ -74,7 +74,7 @@ impl Production {
     async fn start(alarms: &[(&str, StateValue)]) -> Production {
         let bed = Bed::start().unwrap();
         let sdk = bed.sdk_config();
-        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        let inbox = Inbox::ops(&sdk).await.unwrap();
         let now = at(NOW);
 
         // The cluster, and the snapshot nightly-snapshot took at 04:30 JST.
@@ -182,17 +182,14 @@ impl Production {
             .unwrap();
     }
 
-    fn state(&self, extra: &[(&str, &str)]) -> State {
-        let mut env = Env::from_pairs([
-            ("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str()),
-            ("FRONTEND_BUCKET", BUCKET),
-        ]);
+    fn state(&self, extra: &[(&str, &str)]) -> DailyHealth {
+        let mut env = self.inbox.env(&[("FRONTEND_BUCKET", BUCKET)]);
         for (k, v) in extra {
             env.set(*k, *v);
         }
-        State::new(
+        DailyHealth::new(
             HealthConfig::from_env(&env).unwrap(),
-            &self.bed.sdk_config(),
+            &self.bed.function_sdk_config("daily-health"),
         )
         .unwrap()
     }
@@ -267,7 +264,7 @@ impl Production {
         self.seed_day(0, d).await;
     }
 
-    async fn run(&self, state: &State, payload: Value) -> Result<Report, Error> {
+    async fn run(&self, state: &DailyHealth, payload: Value) -> Result<Report, Error> {
         self.bed.forget_requests().unwrap();
         handle(state, LambdaEvent::new(payload.into(), Context::default())).await
     }
@@ -280,14 +277,6 @@ impl Production {
             .filter(|r| r.operation.as_deref() == Some(operation))
             .count()
     }
-}
-
-fn finding<'a>(report: &'a Report, check: &str) -> &'a shared::Finding {
-    report
-        .findings
-        .iter()
-        .find(|f| f.check == check)
-        .unwrap_or_else(|| panic!("no finding {check}: {:?}", report.findings))
 }
 
 fn status(report: &Report, check: &str) -> &'static str {

@@ -11,10 +11,10 @@ use aws_sdk_rds::types::Tag;
 use bed::{Bed, Inbox};
 use chrono::{TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
-use nightly_snapshot::{SnapshotConfig, State};
+use nightly_snapshot::{NightlySnapshot, SnapshotConfig};
 use serde_json::{Value, json};
 use shared::entry::handle;
-use shared::{Env, Error, Report};
+use shared::{Error, Report};
 
 const CLUSTER: &str = "goal-mandala-production";
 const PREFIX: &str = "goal-mandala-production-manual-";
@@ -34,18 +34,15 @@ impl Production {
         if with_cluster {
             create_cluster(&rds, CLUSTER).await;
         }
-        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        let inbox = Inbox::ops(&sdk).await.unwrap();
         Production { bed, rds, inbox }
     }
 
-    fn state(&self, extra: &[(&str, &str)]) -> State {
-        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
-        for (k, v) in extra {
-            env.set(*k, *v);
-        }
-        State::new(
+    fn state(&self, extra: &[(&str, &str)]) -> NightlySnapshot {
+        let env = self.inbox.env(extra);
+        NightlySnapshot::new(
             SnapshotConfig::from_env(&env).unwrap(),
-            &self.bed.sdk_config(),
+            &self.bed.function_sdk_config("nightly-snapshot"),
         )
         .unwrap()
     }
@@ -109,7 +106,7 @@ fn sample(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-async fn invoke(state: &State, payload: Value) -> Result<Report, Error> {
+async fn invoke(state: &NightlySnapshot, payload: Value) -> Result<Report, Error> {
     handle(state, LambdaEvent::new(payload.into(), Context::default())).await
 }
 

@@ -1,6 +1,6 @@
 //! Every function's entry point against generated payloads, on the bed:
 //! arbitrary JSON and mutations of its `events/` samples, delivered as the
-//! Lambda runtime delivers them. Whatever arrives: no panic, only DESIGN §3's
+//! Lambda runtime delivers them. Whatever arrives: no panic, only ARCHITECTURE §3's
 //! error types, a short one-line message, and for a rejected payload no
 //! write call and no publish.
 
@@ -18,7 +18,7 @@ use shared::{Env, ErrorType, Task};
 /// enough for CI (each accepted case is a real run against the emulator).
 const CASES: usize = 48;
 
-/// DESIGN §3's error types, the only ones a caller may see.
+/// ARCHITECTURE §3's error types, the only ones a caller may see.
 const ERROR_TYPES: [&str; 5] = ["InvalidInput", "Config", "Aws", "Database", "Unexpected"];
 
 struct Bench {
@@ -29,14 +29,12 @@ struct Bench {
 impl Bench {
     async fn start() -> Bench {
         let bed = Bed::start().unwrap();
-        let inbox = Inbox::create(&bed.sdk_config(), "goal-mandala-ops")
-            .await
-            .unwrap();
+        let inbox = Inbox::ops(&bed.sdk_config()).await.unwrap();
         Bench { bed, inbox }
     }
 
     fn env(&self) -> Env {
-        Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())])
+        self.inbox.env(&[])
     }
 
     async fn check<T: Task>(&self, task: &T, keys: &[&str]) {
@@ -109,7 +107,11 @@ async fn nightly_snapshot_answers_any_payload_with_a_contract_type() {
     .await
     .unwrap();
     let config = nightly_snapshot::SnapshotConfig::from_env(&bench.env()).unwrap();
-    let state = nightly_snapshot::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state = nightly_snapshot::NightlySnapshot::new(
+        config,
+        &bench.bed.probe_sdk_config("nightly-snapshot"),
+    )
+    .unwrap();
     bench.check(&state, &["reason"]).await;
 }
 
@@ -117,7 +119,11 @@ async fn nightly_snapshot_answers_any_payload_with_a_contract_type() {
 async fn rotate_db_secret_answers_any_payload_with_a_contract_type() {
     let bench = Bench::start().await;
     let config = rotate_db_secret::RotationConfig::from_env(&bench.env()).unwrap();
-    let state = rotate_db_secret::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state = rotate_db_secret::RotateDbSecret::new(
+        config,
+        &bench.bed.probe_sdk_config("rotate-db-secret"),
+    )
+    .unwrap();
     bench
         .check(&state, &["SecretId", "ClientRequestToken", "Step"])
         .await;
@@ -138,7 +144,11 @@ async fn rotate_access_keys_answers_any_payload_with_a_contract_type() {
         .await
         .unwrap();
     let config = rotate_access_keys::KeysConfig::from_env(&bench.env()).unwrap();
-    let state = rotate_access_keys::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state = rotate_access_keys::RotateAccessKeys::new(
+        config,
+        &bench.bed.probe_sdk_config("rotate-access-keys"),
+    )
+    .unwrap();
     bench.check(&state, &["users", "force_rotate"]).await;
 }
 
@@ -150,7 +160,8 @@ async fn alarm_triage_answers_any_payload_with_a_contract_type() {
     env.set("TRIAGE_GATHER_SECONDS", "3");
     env.set("DB_CONNECT_TIMEOUT_SECONDS", "1");
     let config = alarm_triage::TriageConfig::from_env(&env).unwrap();
-    let state = alarm_triage::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state = alarm_triage::AlarmTriage::new(config, &bench.bed.probe_sdk_config("alarm-triage"))
+        .unwrap();
     bench
         .check(&state, &["Records", "Sns", "Message", "alarmData", "state"])
         .await;
@@ -160,7 +171,8 @@ async fn alarm_triage_answers_any_payload_with_a_contract_type() {
 async fn budget_alert_answers_any_payload_with_a_contract_type() {
     let bench = Bench::start().await;
     let config = budget_alert::BudgetConfig::from_env(&bench.env()).unwrap();
-    let state = budget_alert::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state = budget_alert::BudgetAlert::new(config, &bench.bed.probe_sdk_config("budget-alert"))
+        .unwrap();
     bench.check(&state, &["month"]).await;
 }
 
@@ -168,7 +180,8 @@ async fn budget_alert_answers_any_payload_with_a_contract_type() {
 async fn daily_health_answers_any_payload_with_a_contract_type() {
     let bench = Bench::start().await;
     let config = daily_health::HealthConfig::from_env(&bench.env()).unwrap();
-    let state = daily_health::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state = daily_health::DailyHealth::new(config, &bench.bed.probe_sdk_config("daily-health"))
+        .unwrap();
     bench.check(&state, &["date"]).await;
 }
 
@@ -176,7 +189,9 @@ async fn daily_health_answers_any_payload_with_a_contract_type() {
 async fn security_audit_answers_any_payload_with_a_contract_type() {
     let bench = Bench::start().await;
     let config = security_audit::AuditConfig::from_env(&bench.env()).unwrap();
-    let state = security_audit::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state =
+        security_audit::SecurityAudit::new(config, &bench.bed.probe_sdk_config("security-audit"))
+            .unwrap();
     bench
         .check(
             &state,
@@ -198,7 +213,8 @@ async fn ops_action_answers_any_payload_with_a_contract_type() {
     env.set("FRONTEND_BUCKET", "goal-mandala-production-frontend");
     env.set("BACKUP_BUCKET", "goal-mandala-production-backup");
     let config = ops_action::OpsConfig::from_env(&env).unwrap();
-    let state = ops_action::State::new(config, &bench.bed.sdk_config()).unwrap();
+    let state =
+        ops_action::OpsAction::new(config, &bench.bed.probe_sdk_config("ops-action")).unwrap();
     bench
         .check(
             &state,

@@ -12,10 +12,10 @@ use aws_sdk_iam::types::{StatusType, Tag};
 use bed::{Bed, Inbox, capture_logs};
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
-use rotate_access_keys::{KeysConfig, State};
+use rotate_access_keys::{KeysConfig, RotateAccessKeys};
 use serde_json::{Value, json};
 use shared::entry::handle;
-use shared::{ActionResult, Env, Error, Report};
+use shared::{ActionResult, Error, Report};
 
 const USER: &str = "github-actions-deploy";
 const SECRET: &str = "goal-mandala-production/iam/github-actions-deploy";
@@ -46,7 +46,7 @@ impl Production {
             .unwrap()
             .access_key_id()
             .to_owned();
-        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        let inbox = Inbox::ops(&sdk).await.unwrap();
         Production {
             iam,
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
@@ -57,16 +57,22 @@ impl Production {
         }
     }
 
-    fn state(&self, extra: &[(&str, &str)]) -> State {
-        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
-        for (k, v) in extra {
-            env.set(*k, *v);
-        }
-        State::new(KeysConfig::from_env(&env).unwrap(), &self.bed.sdk_config()).unwrap()
+    fn state(&self, extra: &[(&str, &str)]) -> RotateAccessKeys {
+        let env = self.inbox.env(extra);
+        RotateAccessKeys::new(
+            KeysConfig::from_env(&env).unwrap(),
+            &self.bed.function_sdk_config("rotate-access-keys"),
+        )
+        .unwrap()
     }
 
     /// A run as the daily schedule would start it, `days` from today.
-    async fn run_on_day(&self, state: &State, days: i64, extra: Value) -> Result<Report, Error> {
+    async fn run_on_day(
+        &self,
+        state: &RotateAccessKeys,
+        days: i64,
+        extra: Value,
+    ) -> Result<Report, Error> {
         let at = (self.today + TimeDelta::days(days)).to_rfc3339();
         let mut payload = json!({"scheduled_time": at});
         for (k, v) in extra.as_object().into_iter().flatten() {

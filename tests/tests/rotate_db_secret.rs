@@ -9,7 +9,7 @@ use std::process::Command;
 use aws_sdk_secretsmanager::Client as SecretsManager;
 use bed::{Bed, Inbox, Postgres, PostgresOptions, capture_logs};
 use lambda_runtime::{Context, LambdaEvent};
-use rotate_db_secret::{RotationConfig, State};
+use rotate_db_secret::{RotateDbSecret, RotationConfig};
 use serde_json::{Value, json};
 use shared::entry::handle;
 use shared::{Env, Error, ErrorType};
@@ -24,7 +24,7 @@ struct Rotation {
     pg: Postgres,
     sm: SecretsManager,
     inbox: Inbox,
-    state: State,
+    state: RotateDbSecret,
 }
 
 #[derive(Clone, Copy)]
@@ -56,7 +56,7 @@ impl Rotation {
         let bed = Bed::start().unwrap();
         let sdk = bed.sdk_config();
         let sm = SecretsManager::new(&sdk);
-        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        let inbox = Inbox::ops(&sdk).await.unwrap();
         let mut secret = json!({
             "username": USER, "password": FIRST_PASSWORD, "host": "127.0.0.1",
             "port": pg.port(), "database": "goal_mandala", "app": {"pool": 5}
@@ -88,7 +88,11 @@ impl Rotation {
                 env.set("DB_CA_BUNDLE", copy.display().to_string());
             }
         }
-        let state = State::new(RotationConfig::from_env(&env).unwrap(), &sdk).unwrap();
+        let state = RotateDbSecret::new(
+            RotationConfig::from_env(&env).unwrap(),
+            &bed.function_sdk_config("rotate-db-secret"),
+        )
+        .unwrap();
         Rotation {
             bed,
             pg,

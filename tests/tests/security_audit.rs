@@ -10,7 +10,7 @@ use aws_sdk_iam::types::StatusType;
 use bed::{Bed, Inbox};
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_runtime::{Context, LambdaEvent};
-use security_audit::{AuditConfig, State};
+use security_audit::{AuditConfig, SecurityAudit};
 use serde_json::{Value, json};
 use shared::entry::handle;
 use shared::{ActionResult, Env, Error, FindingStatus, Report};
@@ -42,7 +42,7 @@ impl Account {
     async fn start() -> Account {
         let bed = Bed::start().unwrap();
         let sdk = bed.sdk_config();
-        let inbox = Inbox::create(&sdk, "goal-mandala-ops").await.unwrap();
+        let inbox = Inbox::ops(&sdk).await.unwrap();
         Account {
             iam: aws_sdk_iam::Client::new(&sdk),
             bed,
@@ -201,15 +201,16 @@ impl Account {
         a
     }
 
-    fn state(&self, extra: &[(&str, &str)]) -> State {
-        let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", self.inbox.topic_arn.as_str())]);
-        for (k, v) in extra {
-            env.set(*k, *v);
-        }
-        State::new(AuditConfig::from_env(&env).unwrap(), &self.bed.sdk_config()).unwrap()
+    fn state(&self, extra: &[(&str, &str)]) -> SecurityAudit {
+        let env = self.inbox.env(extra);
+        SecurityAudit::new(
+            AuditConfig::from_env(&env).unwrap(),
+            &self.bed.function_sdk_config("security-audit"),
+        )
+        .unwrap()
     }
 
-    async fn run(&self, state: &State, payload: Value) -> Result<Report, Error> {
+    async fn run(&self, state: &SecurityAudit, payload: Value) -> Result<Report, Error> {
         self.bed.forget_requests().unwrap();
         handle(state, LambdaEvent::new(payload.into(), Context::default())).await
     }
@@ -737,7 +738,7 @@ async fn a_throttled_lookup_is_retried_and_counted_and_a_denied_iam_skips_its_ch
         .sdk_config_with_retries(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
     let mut env = Env::from_pairs([("NOTIFY_TOPIC_ARN", a.inbox.topic_arn.as_str())]);
     env.set("AUDIT_WATCH_USERS", DEPLOY);
-    let state = State::new(AuditConfig::from_env(&env).unwrap(), &sdk).unwrap();
+    let state = SecurityAudit::new(AuditConfig::from_env(&env).unwrap(), &sdk).unwrap();
 
     let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
 

@@ -99,19 +99,20 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_variable() {
-        for (variable, value) in [
-            ("TRIAGE_LOOKBACK_MINUTES", "0"),
-            ("TRIAGE_MAX_EVENTS", "lots"),
-            ("TRIAGE_GATHER_SECONDS", "0"),
-            ("TRIAGE_AUTO_REMEDIATE", "yes"),
-            (
-                "TRIAGE_ERROR_RULES",
-                r#"[{"class": "timeout", "pattern": "("}]"#,
-            ),
-        ] {
-            let err =
-                TriageConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
-            assert_eq!(err.variable, variable);
-        }
+        let misnamed = shared::testing::bad_values_not_naming_their_variable(
+            &[TOPIC],
+            &[
+                ("TRIAGE_LOOKBACK_MINUTES", "0"),
+                ("TRIAGE_MAX_EVENTS", "lots"),
+                ("TRIAGE_GATHER_SECONDS", "0"),
+                ("TRIAGE_AUTO_REMEDIATE", "yes"),
+                (
+                    "TRIAGE_ERROR_RULES",
+                    r#"[{"class": "timeout", "pattern": "("}]"#,
+                ),
+            ],
+            TriageConfig::from_env,
+        );
+        assert!(misnamed.is_empty(), "{misnamed:#?}");
     }
 }

@@ -88,23 +88,8 @@ pub async fn describe_cluster(
     client: &aws_sdk_rds::Client,
     cluster: &str,
 ) -> Result<Option<ClusterFacts>, Error> {
-    let out = client
-        .describe_db_clusters()
-        .db_cluster_identifier(cluster)
-        .send()
-        .await;
-    let out = match out {
-        Ok(out) => out,
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_db_cluster_not_found_fault()) =>
-        {
-            return Ok(None);
-        }
-        Err(err) => return Err(Error::aws("DescribeDBClusters", err)),
-    };
-    Ok(out.db_clusters().first().map(|c| ClusterFacts {
+    let cluster = shared::rds::describe_cluster(client, cluster).await?;
+    Ok(cluster.as_ref().map(|c| ClusterFacts {
         status: c.status().unwrap_or("unknown").to_owned(),
         endpoint: c.endpoint().map(str::to_owned),
         reader_endpoint: c.reader_endpoint().map(str::to_owned),

@@ -52,7 +52,7 @@ impl AlarmState {
 
 /// Which shape the alarm came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
+pub enum AlarmSource {
     /// EventBridge rule on `CloudWatch Alarm State Change`.
     EventBridge,
     /// SNS topic the alarm notifies (`Records[].Sns.Message`).
@@ -89,7 +89,7 @@ pub struct Datapoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmEvent {
     /// How it arrived.
-    pub delivery: Delivery,
+    pub source: AlarmSource,
     /// `goal-mandala-production-high-error-rate`, …
     pub name: String,
     /// The alarm's ARN, when the shape carries it.
@@ -160,7 +160,13 @@ fn from_eventbridge(payload: Value) -> Result<AlarmEvent, Error> {
         typed(payload, "CloudWatch Alarm State Change")?;
     let arn = event.resources.as_ref().and_then(|r| r.first().cloned());
     let region = arn.as_deref().and_then(region_of).or(event.region.clone());
-    from_alarm_data(Delivery::EventBridge, event.detail, arn, region, event.time)
+    from_alarm_data(
+        AlarmSource::EventBridge,
+        event.detail,
+        arn,
+        region,
+        event.time,
+    )
 }
 
 fn from_lambda_action(payload: Value) -> Result<AlarmEvent, Error> {
@@ -171,7 +177,7 @@ fn from_lambda_action(payload: Value) -> Result<AlarmEvent, Error> {
         .and_then(region_of)
         .or(alarm.region.clone());
     from_alarm_data(
-        Delivery::LambdaAction,
+        AlarmSource::LambdaAction,
         alarm.alarm_data,
         alarm.alarm_arn,
         region,
@@ -180,7 +186,7 @@ fn from_lambda_action(payload: Value) -> Result<AlarmEvent, Error> {
 }
 
 fn from_alarm_data(
-    delivery: Delivery,
+    source: AlarmSource,
     data: CloudWatchAlarmData,
     arn: Option<String>,
     region: Option<String>,
@@ -203,7 +209,7 @@ fn from_alarm_data(
             .collect();
     }
     Ok(AlarmEvent {
-        delivery,
+        source,
         name: data.alarm_name,
         arn,
         region,
@@ -288,7 +294,7 @@ fn from_sns(payload: Value) -> Result<AlarmEvent, Error> {
         _ => None,
     };
     Ok(AlarmEvent {
-        delivery: Delivery::Sns,
+        source: AlarmSource::Sns,
         region: region_of(&alarm.alarm_arn),
         arn: (!alarm.alarm_arn.is_empty()).then(|| alarm.alarm_arn.clone()),
         name: alarm.alarm_name,
@@ -336,7 +342,7 @@ mod tests {
     #[test]
     fn an_eventbridge_state_change_reads_name_state_region_metric_and_datapoints() {
         let e = parse_alarm_event(sample("eventbridge-high-error-rate.json")).unwrap();
-        assert_eq!(e.delivery, Delivery::EventBridge);
+        assert_eq!(e.source, AlarmSource::EventBridge);
         assert_eq!(e.name, "goal-mandala-production-high-error-rate");
         assert_eq!(
             (e.state, e.previous_state),
@@ -364,7 +370,7 @@ mod tests {
     #[test]
     fn an_sns_wrapped_alarm_takes_its_region_from_the_arn_not_the_display_name() {
         let e = parse_alarm_event(sample("sns-high-latency.json")).unwrap();
-        assert_eq!(e.delivery, Delivery::Sns);
+        assert_eq!(e.source, AlarmSource::Sns);
         assert_eq!(e.name, "goal-mandala-production-high-latency");
         assert_eq!(e.region.as_deref(), Some("ap-northeast-1"));
         assert_eq!(e.state, AlarmState::Alarm);
@@ -384,7 +390,7 @@ mod tests {
     #[test]
     fn an_alarm_lambda_action_reads_alarm_data() {
         let e = parse_alarm_event(sample("lambda-action-database-connection-error.json")).unwrap();
-        assert_eq!(e.delivery, Delivery::LambdaAction);
+        assert_eq!(e.source, AlarmSource::LambdaAction);
         assert_eq!(e.name, "goal-mandala-production-database-connection-error");
         assert_eq!(e.region.as_deref(), Some("ap-northeast-1"));
         assert_eq!(e.state, AlarmState::Alarm);

@@ -9,7 +9,7 @@
 pub mod classify;
 pub mod config;
 pub mod database;
-pub mod errors;
+pub mod error_lines;
 pub mod event;
 pub mod latency;
 pub mod logs;
@@ -19,7 +19,6 @@ mod text;
 pub mod xray;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -28,10 +27,10 @@ use serde::de::IgnoredAny;
 use serde_json::Value;
 use shared::event::parse_payload;
 use shared::postgres::Connector;
-use shared::report::one_line;
+use shared::runbook::Verdict;
 use shared::{
-    Action, ActionResult, Delivery, Done, Error, Finding, Notifier, Report, ReportBuilder, Stamp,
-    Task,
+    Action, ActionResult, Delivery, Done, Error, Finding, FindingStatus, Notifier, Report,
+    ReportBuilder, Stamp, Task,
 };
 
 pub use crate::config::TriageConfig;
@@ -46,7 +45,7 @@ pub const FUNCTION: &str = "alarm-triage";
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct AlarmTriage {
     /// Settings.
     pub config: TriageConfig,
     /// CloudWatch Logs (the API's log group).
@@ -65,7 +64,7 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl AlarmTriage {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: TriageConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
         let notifier = Notifier::for_config(&config.common, sdk)?;
@@ -74,7 +73,7 @@ impl State {
             config.connect_timeout,
             "goal-mandala-ops/alarm-triage",
         )?;
-        Ok(State {
+        Ok(AlarmTriage {
             logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
             cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
             xray: aws_sdk_xray::Client::new(sdk),
@@ -105,7 +104,7 @@ impl shared::entry::Request for TriageRequest {
     }
 }
 
-impl Task for State {
+impl Task for AlarmTriage {
     const FUNCTION: &'static str = FUNCTION;
     type Request = TriageRequest;
     type Response = Report;
@@ -129,7 +128,7 @@ impl Task for State {
     /// One triage per alarm event, always notified.
     async fn run(&self, request: &TriageRequest) -> Result<Done<Report>, Error> {
         let alarm = &request.alarm;
-        tracing::info!(alarm = %alarm.name, state = alarm.state.as_str(), delivery = ?alarm.delivery, "triage");
+        tracing::info!(alarm = %alarm.name, state = alarm.state.as_str(), source = ?alarm.source, "triage");
         let report = run(self, alarm, request.dry_run).await?;
         // The alarm already paged someone through its own actions; a lost
         // report must not make Lambda re-run the triage (and its remediation).
@@ -151,20 +150,8 @@ struct Outcome {
     log_group: bool,
 }
 
-/// Runs `source` within `limit`; a failure or a timeout is the reason it was skipped.
-async fn bounded<T>(
-    limit: Duration,
-    source: impl Future<Output = Result<T, Error>>,
-) -> Result<T, String> {
-    match tokio::time::timeout(limit, source).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(one_line(&err.to_string(), 300)),
-        Err(_) => Err(format!("no answer within {} s", limit.as_secs())),
-    }
-}
-
 /// One triage: the playbook's evidence, then the report.
-pub async fn run(state: &State, alarm: &AlarmEvent, dry_run: bool) -> Result<Report, Error> {
+pub async fn run(state: &AlarmTriage, alarm: &AlarmEvent, dry_run: bool) -> Result<Report, Error> {
     let config = &state.config;
     let texts = Texts::new(config.common.lang, config.common.timezone);
     let playbook = choose_playbook(alarm, &config.common.system_name);
@@ -229,7 +216,7 @@ fn minutes(d: Duration) -> i64 {
     i64::try_from(d.as_secs() / 60).unwrap_or(i64::MAX)
 }
 
-async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+async fn error_rate(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     let config = &state.config;
     let group = &config.common.api_log_group;
     let (start, end) = window(alarm, config.lookback);
@@ -239,7 +226,7 @@ async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome
     };
     // The rule table compiles on another thread while the lines are read.
     let prepared = tokio::task::spawn_blocking(classify::Classifier::prepare);
-    let read = bounded(
+    let read = shared::gather::bounded(
         config.gather_timeout,
         logs::error_lines(&state.logs, group, start, end, config.max_events),
     )
@@ -254,7 +241,8 @@ async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome
             return outcome;
         }
     };
-    let summary = errors::summarize(lines.lines.iter().map(String::as_str), &config.classifier);
+    let summary =
+        error_lines::summarize(lines.lines.iter().map(String::as_str), &config.classifier);
     if lines.truncated {
         outcome.findings.push(texts.truncated(lines.scanned));
     }
@@ -283,14 +271,14 @@ async fn error_rate(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome
     outcome
 }
 
-async fn latency(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+async fn latency(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     let config = &state.config;
     let runbook = &config.common.runbook;
     let (start, end) = window(alarm, config.lookback);
     let mut outcome = Outcome::default();
 
     // X-Ray: the window, widened to three times the lookback if it is empty.
-    let mut traces = bounded(
+    let mut traces = shared::gather::bounded(
         config.gather_timeout,
         xray::slowest_traces(&state.xray, start, end),
     )
@@ -299,7 +287,7 @@ async fn latency(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     if matches!(&traces, Ok(t) if t.is_empty()) {
         let wider = end - TimeDelta::minutes(looked * 3);
         looked *= 3;
-        traces = bounded(
+        traces = shared::gather::bounded(
             config.gather_timeout,
             xray::slowest_traces(&state.xray, wider, end),
         )
@@ -336,19 +324,19 @@ async fn latency(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
         (!points.is_empty())
             .then(|| points.iter().map(|p| p.value).sum::<f64>() / points.len() as f64)
     };
-    let gateway = bounded(config.gather_timeout, async {
+    let gateway = shared::gather::bounded(config.gather_timeout, async {
         let latency = metrics::values(&state.cloudwatch, &api("Latency"), start, end).await?;
         let integration =
             metrics::values(&state.cloudwatch, &api("IntegrationLatency"), start, end).await?;
         Ok((mean(&latency), mean(&integration)))
     })
     .await;
-    let limit_ms = runbook.api_latency_p95_max.as_secs_f64() * 1000.0;
     match gateway {
         Ok((latency, integration)) => {
+            let verdict = latency.map(|l| runbook.judge_api_latency(l));
             outcome
                 .findings
-                .push(texts.api_latency(latency, integration, limit_ms))
+                .push(texts.api_latency(latency, integration, verdict))
         }
         Err(why) => {
             outcome
@@ -366,8 +354,7 @@ async fn latency(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
         stat: Some("Average".into()),
         period: Some(60),
     };
-    let duration_limit = runbook.lambda_duration_avg_max.as_secs_f64() * 1000.0;
-    match bounded(
+    match shared::gather::bounded(
         config.gather_timeout,
         metrics::values(&state.cloudwatch, &duration_metric, start, end),
     )
@@ -375,11 +362,11 @@ async fn latency(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     {
         Ok(points) => {
             let avg = mean(&points);
-            outcome
-                .findings
-                .push(texts.lambda_duration(avg, duration_limit));
+            let verdict = avg.map(|d| runbook.judge_lambda_duration(d));
+            outcome.findings.push(texts.lambda_duration(avg, verdict));
             // Without traces, a slow function is still a finding of where the time goes.
-            if outcome.bottleneck.is_none() && avg.is_some_and(|d| d > duration_limit) {
+            let slow = verdict.is_some_and(|v| v.status != FindingStatus::Ok);
+            if outcome.bottleneck.is_none() && slow {
                 outcome.bottleneck = Some(Bottleneck::Lambda);
             }
         }
@@ -396,14 +383,19 @@ async fn latency(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     outcome
 }
 
-async fn database(state: &State, texts: &Texts, alarm: &AlarmEvent, dry_run: bool) -> Outcome {
+async fn database(
+    state: &AlarmTriage,
+    texts: &Texts,
+    alarm: &AlarmEvent,
+    dry_run: bool,
+) -> Outcome {
     let config = &state.config;
     let runbook = &config.common.runbook;
     let cluster_id = &config.common.db_cluster_id;
     let (start, end) = window(alarm, config.lookback);
     let mut outcome = Outcome::default();
 
-    let cluster = bounded(
+    let cluster = shared::gather::bounded(
         config.gather_timeout,
         database::describe_cluster(&state.rds, cluster_id),
     )
@@ -436,30 +428,24 @@ async fn database(state: &State, texts: &Texts, alarm: &AlarmEvent, dry_run: boo
         stat: Some("Maximum".into()),
         period: Some(60),
     };
-    for (check, name, label, limit, unit) in [
-        (
-            "db-connections",
-            "DatabaseConnections",
-            "DatabaseConnections",
-            f64::from(runbook.db_connections_max),
-            "",
-        ),
-        (
-            "db-cpu",
-            "CPUUtilization",
-            "CPUUtilization",
-            runbook.db_cpu_max.value(),
-            " %",
-        ),
+    let connections = |v| runbook.judge_db_connections(v);
+    let cpu = |v| runbook.judge_db_cpu(v);
+    // At the cluster's own maximum it can scale no further.
+    let capacity = |v| Verdict::under(v, max_acu);
+    type Judge<'a> = &'a dyn Fn(f64) -> Verdict;
+    let judges: [(&str, &str, Judge, &str); 3] = [
+        ("db-connections", "DatabaseConnections", &connections, ""),
+        ("db-cpu", "CPUUtilization", &cpu, " %"),
         (
             "db-capacity",
             "ServerlessDatabaseCapacity",
-            "ServerlessDatabaseCapacity",
-            max_acu,
+            &capacity,
             " ACU",
         ),
-    ] {
-        match bounded(
+    ];
+    for (check, name, judge, unit) in judges {
+        let label = name;
+        match shared::gather::bounded(
             config.gather_timeout,
             metrics::values(&state.cloudwatch, &rds_metric(name), start, end),
         )
@@ -467,9 +453,10 @@ async fn database(state: &State, texts: &Texts, alarm: &AlarmEvent, dry_run: boo
         {
             Ok(points) => {
                 let max = points.iter().map(|p| p.value).reduce(f64::max);
+                let verdict = max.map(judge);
                 outcome
                     .findings
-                    .push(texts.db_metric(check, label, max, limit, unit));
+                    .push(texts.db_metric(check, label, max, verdict, unit));
             }
             Err(why) => outcome.findings.push(texts.skipped(check, label, &why)),
         }
@@ -477,7 +464,7 @@ async fn database(state: &State, texts: &Texts, alarm: &AlarmEvent, dry_run: boo
 
     let probe = match status.as_deref() {
         Some(s) if database::is_not_running(s) => Probe::NotTried(format!("cluster is {s}")),
-        _ => match bounded(
+        _ => match shared::gather::bounded(
             config.gather_timeout,
             database::current_secret(&state.secrets, &config.common.db_secret_id),
         )
@@ -530,20 +517,18 @@ fn recovered(texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     }
 }
 
-async fn insufficient_data(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+async fn insufficient_data(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     let config = &state.config;
     let (start, end) = window(alarm, config.lookback);
     let mut outcome = Outcome::default();
     let has_data = match &alarm.metric {
         None => {
-            outcome.findings.push(texts.skipped(
-                "metric-datapoints",
-                &alarm.name,
-                "the alarm has no single metric",
-            ));
+            outcome
+                .findings
+                .push(texts.no_single_metric("metric-datapoints", &alarm.name));
             None
         }
-        Some(metric) => match bounded(
+        Some(metric) => match shared::gather::bounded(
             config.gather_timeout,
             metrics::values(&state.cloudwatch, metric, start, end),
         )
@@ -571,12 +556,12 @@ async fn insufficient_data(state: &State, texts: &Texts, alarm: &AlarmEvent) -> 
     outcome
 }
 
-async fn generic(state: &State, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
+async fn generic(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
     let config = &state.config;
     let (start, end) = window(alarm, config.lookback);
     let mut outcome = Outcome::default();
     if let Some(metric) = &alarm.metric {
-        match bounded(
+        match shared::gather::bounded(
             config.gather_timeout,
             metrics::values(&state.cloudwatch, metric, start, end),
         )

@@ -4,7 +4,7 @@ use aws_sdk_cloudwatchlogs::Client;
 use chrono::{DateTime, Utc};
 use shared::Error;
 
-use crate::errors::is_error_line;
+use crate::error_lines::is_error_line;
 
 /// CloudWatch Logs narrows the read to lines with one of these terms (terms
 /// are case-sensitive); [`is_error_line`] decides.

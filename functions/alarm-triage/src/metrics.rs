@@ -63,7 +63,7 @@ pub async fn values(
         let page = page.map_err(|e| Error::aws("GetMetricData", e))?;
         for result in page.metric_data_results() {
             for (at, value) in result.timestamps().iter().zip(result.values()) {
-                if let Some(at) = DateTime::from_timestamp(at.secs(), 0) {
+                if let Some(at) = shared::time::from_aws(at) {
                     points.push(Point { at, value: *value });
                 }
             }

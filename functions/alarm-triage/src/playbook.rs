@@ -73,11 +73,11 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::event::{Delivery, MetricRef};
+    use crate::event::{AlarmSource, MetricRef};
 
     fn alarm(name: &str, state: AlarmState, metric: Option<(&str, &str)>) -> AlarmEvent {
         AlarmEvent {
-            delivery: Delivery::EventBridge,
+            source: AlarmSource::EventBridge,
             name: name.into(),
             arn: None,
             region: None,

@@ -3,12 +3,14 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use shared::console;
+use shared::gather::Skip;
 use shared::render::number;
+use shared::runbook::Verdict;
 use shared::time::format_local_and_utc;
 use shared::{Finding, FindingStatus, Lang};
 
 use crate::classify::ErrorClass;
-use crate::errors::ClassSummary;
+use crate::error_lines::ClassSummary;
 use crate::event::{AlarmEvent, AlarmState};
 use crate::metrics::Point;
 
@@ -173,13 +175,20 @@ impl Texts {
         )
     }
 
-    pub(crate) fn skipped(&self, check: &str, source: &str, why: &str) -> Finding {
+    /// A source that could not be read (the shared wording).
+    pub(crate) fn skipped(&self, check: &str, source: &str, why: &Skip) -> Finding {
+        why.finding(check, source, self.lang)
+    }
+
+    pub(crate) fn no_single_metric(&self, check: &str, alarm: &str) -> Finding {
         Finding::new(
             check,
             FindingStatus::Skipped,
             self.ja_en(
-                format!("{source} を確認できませんでした: {why}"),
-                format!("could not check {source}: {why}"),
+                format!(
+                    "{alarm} は単一のメトリクスを持たないアラームのため、データ点は確認していません"
+                ),
+                format!("{alarm} has no single metric: datapoints not checked"),
             ),
         )
     }
@@ -480,9 +489,10 @@ impl Texts {
         &self,
         latency: Option<f64>,
         integration: Option<f64>,
-        limit_ms: f64,
+        verdict: Option<Verdict>,
     ) -> Finding {
-        let (Some(latency), Some(integration)) = (latency, integration) else {
+        let (Some(latency), Some(integration), Some(verdict)) = (latency, integration, verdict)
+        else {
             return Finding::new(
                 "apigw-latency",
                 FindingStatus::Skipped,
@@ -493,14 +503,10 @@ impl Texts {
             );
         };
         let overhead = (latency - integration).max(0.0);
-        let status = if latency > limit_ms {
-            FindingStatus::Warning
-        } else {
-            FindingStatus::Ok
-        };
+        let limit_ms = verdict.threshold;
         Finding::new(
             "apigw-latency",
-            status,
+            verdict.status,
             self.ja_en(
                 format!("API Gateway の平均 Latency {} ms、IntegrationLatency {} ms（API Gateway 自体の時間 {} ms）、目安 {} ms", number(latency), number(integration), number(overhead), number(limit_ms)),
                 format!("API Gateway average Latency {} ms, IntegrationLatency {} ms (API Gateway itself {} ms), limit {} ms", number(latency), number(integration), number(overhead), number(limit_ms)),
@@ -509,8 +515,12 @@ impl Texts {
         .measured(latency, limit_ms)
     }
 
-    pub(crate) fn lambda_duration(&self, duration: Option<f64>, limit_ms: f64) -> Finding {
-        let Some(duration) = duration else {
+    pub(crate) fn lambda_duration(
+        &self,
+        duration: Option<f64>,
+        verdict: Option<Verdict>,
+    ) -> Finding {
+        let (Some(duration), Some(verdict)) = (duration, verdict) else {
             return Finding::new(
                 "lambda-duration",
                 FindingStatus::Skipped,
@@ -520,14 +530,10 @@ impl Texts {
                 ),
             );
         };
-        let status = if duration > limit_ms {
-            FindingStatus::Warning
-        } else {
-            FindingStatus::Ok
-        };
+        let limit_ms = verdict.threshold;
         Finding::new(
             "lambda-duration",
-            status,
+            verdict.status,
             self.ja_en(
                 format!(
                     "Lambda の平均実行時間 {} ms（目安 {} ms 未満）",
@@ -629,10 +635,10 @@ impl Texts {
         check: &str,
         label: &str,
         value: Option<f64>,
-        limit: f64,
+        verdict: Option<Verdict>,
         unit: &str,
     ) -> Finding {
-        match value {
+        match value.zip(verdict) {
             None => Finding::new(
                 check,
                 FindingStatus::Skipped,
@@ -641,27 +647,23 @@ impl Texts {
                     format!("no {label} data"),
                 ),
             ),
-            Some(v) => Finding::new(
+            Some((v, verdict)) => Finding::new(
                 check,
-                if v >= limit {
-                    FindingStatus::Warning
-                } else {
-                    FindingStatus::Ok
-                },
+                verdict.status,
                 self.ja_en(
                     format!(
                         "{label}: 最大 {}{unit}（上限の目安 {}{unit}）",
                         number(v),
-                        number(limit)
+                        number(verdict.threshold)
                     ),
                     format!(
                         "{label}: max {}{unit} (limit {}{unit})",
                         number(v),
-                        number(limit)
+                        number(verdict.threshold)
                     ),
                 ),
             )
-            .measured(v, limit),
+            .measured(v, verdict.threshold),
         }
     }
 

@@ -163,7 +163,7 @@ pub fn evaluate_line(
     }
 }
 
-/// One line of the report (`lines[]`, DESIGN §4).
+/// One line of the report (`lines[]`, ARCHITECTURE §4).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LineReport {
     /// Line id (`lambda`, …, `total`).

@@ -11,7 +11,7 @@ use crate::month::BillingMonth;
 /// Days between scheduled runs: the first scheduled run of a month falls in its first week.
 pub const SCHEDULE_INTERVAL_DAYS: u32 = 7;
 
-/// budget-alert's own payload fields (DESIGN §4).
+/// budget-alert's own payload fields (ARCHITECTURE §4).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct BudgetEvent {
     /// `YYYY-MM`: the billing month to report, the current or a past one.

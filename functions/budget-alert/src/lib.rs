@@ -7,8 +7,8 @@
 //! month's final figures. At most 3 Cost Explorer requests a run.
 
 pub mod billing;
-pub mod ce;
 pub mod config;
+pub mod cost_explorer;
 pub mod costs;
 pub mod event;
 pub mod month;
@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use shared::runbook::BudgetLine;
 use shared::{Delivery, Done, Error, Notifier, Report, ReportBuilder, Severity, Task};
 
-use crate::ce::{Forecast, RequestAllowance};
 pub use crate::config::{BudgetConfig, CostSource};
+use crate::cost_explorer::{Forecast, RequestAllowance};
 use crate::costs::{Breakdown, CostRow, LineReport, LineStatus, evaluate_lines};
 pub use crate::event::BudgetRequest;
 use crate::month::{BillingMonth, DateWindow, add_days};
@@ -32,7 +32,7 @@ pub const FUNCTION: &str = "budget-alert";
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct BudgetAlert {
     /// Settings.
     pub config: BudgetConfig,
     /// Cost Explorer client.
@@ -43,11 +43,11 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl BudgetAlert {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: BudgetConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
         let notifier = Notifier::for_config(&config.common, sdk)?;
-        Ok(State {
+        Ok(BudgetAlert {
             ce: aws_sdk_costexplorer::Client::new(sdk),
             billing: billing::billing_client(sdk),
             notifier,
@@ -56,7 +56,7 @@ impl State {
     }
 }
 
-impl Task for State {
+impl Task for BudgetAlert {
     const FUNCTION: &'static str = FUNCTION;
     type Request = BudgetRequest;
     type Response = Report;
@@ -101,7 +101,7 @@ struct MonthCosts {
 
 /// One budget check: gather the month's costs (and last month's on the first
 /// run of a month), evaluate every line, build the report.
-pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error> {
+pub async fn run(state: &BudgetAlert, request: &BudgetRequest) -> Result<Report, Error> {
     let config = &state.config;
     let runbook = &config.common.runbook;
     let texts = Texts::new(config.common.lang);
@@ -112,7 +112,7 @@ pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error
     let current = month_costs(state, month, window, request, &mut allowance).await?;
     let forecast = match (config.source, month.remaining_window(request.now)) {
         (CostSource::CostExplorer, Some(rest)) => {
-            Some(ce::forecast(&state.ce, rest, &mut allowance).await?)
+            Some(cost_explorer::forecast(&state.ce, rest, &mut allowance).await?)
         }
         _ => None,
     };
@@ -224,7 +224,7 @@ pub async fn run(state: &State, request: &BudgetRequest) -> Result<Report, Error
 }
 
 async fn month_costs(
-    state: &State,
+    state: &BudgetAlert,
     month: BillingMonth,
     settled: DateWindow,
     request: &BudgetRequest,
@@ -235,7 +235,7 @@ async fn month_costs(
             if settled.is_empty() {
                 return Ok(MonthCosts::default());
             }
-            let costs = ce::cost_and_usage(&state.ce, settled, allowance).await?;
+            let costs = cost_explorer::cost_and_usage(&state.ce, settled, allowance).await?;
             Ok(MonthCosts {
                 rows: costs.rows,
                 estimated: costs.estimated,

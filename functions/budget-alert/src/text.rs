@@ -6,8 +6,8 @@ use shared::render::number;
 use shared::runbook::{BudgetLine, Ratio, Runbook};
 use shared::{Finding, FindingStatus, Lang};
 
-use crate::ce::Forecast;
 use crate::config::CostSource;
+use crate::cost_explorer::Forecast;
 use crate::costs::{Breakdown, LineReport, LineStatus, StatusReason, cents};
 use crate::month::{BillingMonth, DateWindow};
 

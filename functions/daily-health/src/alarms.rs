@@ -70,7 +70,7 @@ pub async fn read(client: &Client, system_name: &str) -> Result<Vec<AlarmFacts>,
                 reason: alarm.state_reason().map(str::to_owned),
                 since: alarm
                     .state_updated_timestamp()
-                    .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+                    .and_then(shared::time::from_aws),
             });
         }
     }

@@ -67,21 +67,22 @@ mod tests {
 
     #[test]
     fn bad_values_fail_at_start_up_naming_the_variable() {
-        for (variable, value) in [
-            ("SURGE_FACTOR", "1"),
-            ("SURGE_FACTOR", "three"),
-            ("SNAPSHOT_MAX_AGE_HOURS", "0"),
-            ("SNAPSHOT_MAX_AGE_HOURS", "-2"),
-            ("SNAPSHOT_MAX_AGE_HOURS", "NaN"),
-            ("DB_CPU_MAX_PERCENT", "170"),
-            ("API_LATENCY_P95_MAX_MS", "fast"),
-            ("NOTIFY_TOPIC_ARN", "arn:aws:sns:ap-northeast-1:123:ops"),
-            ("ROTATE_USERS", "bad user"),
-        ] {
-            let err =
-                HealthConfig::from_env(&Env::from_pairs([TOPIC, (variable, value)])).unwrap_err();
-            assert_eq!(err.variable, variable, "{variable}={value}");
-        }
+        let misnamed = shared::testing::bad_values_not_naming_their_variable(
+            &[TOPIC],
+            &[
+                ("SURGE_FACTOR", "1"),
+                ("SURGE_FACTOR", "three"),
+                ("SNAPSHOT_MAX_AGE_HOURS", "0"),
+                ("SNAPSHOT_MAX_AGE_HOURS", "-2"),
+                ("SNAPSHOT_MAX_AGE_HOURS", "NaN"),
+                ("DB_CPU_MAX_PERCENT", "170"),
+                ("API_LATENCY_P95_MAX_MS", "fast"),
+                ("NOTIFY_TOPIC_ARN", "arn:aws:sns:ap-northeast-1:123:ops"),
+                ("ROTATE_USERS", "bad user"),
+            ],
+            HealthConfig::from_env,
+        );
+        assert!(misnamed.is_empty(), "{misnamed:#?}");
         assert_eq!(
             HealthConfig::from_env(&Env::default())
                 .unwrap_err()

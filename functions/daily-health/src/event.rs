@@ -7,7 +7,7 @@ use serde_json::Value;
 use shared::event::parse_payload;
 use shared::{Error, Stamp};
 
-/// daily-health's own payload field (DESIGN §4).
+/// daily-health's own payload field (ARCHITECTURE §4).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct HealthEvent {
     /// The day to report (`YYYY-MM-DD`, local), instead of yesterday.

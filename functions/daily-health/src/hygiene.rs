@@ -20,10 +20,6 @@ pub struct Judged {
     pub threshold: Option<f64>,
 }
 
-fn aws_time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
-}
-
 /// Whole days from `since` to `now` (floor; 0 for a time after `now`).
 pub fn whole_days(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (now - since).num_days().max(0)
@@ -52,35 +48,27 @@ pub async fn secret_dates(
         .await
         .map_err(|e| Error::aws("DescribeSecret", e))?;
     Ok(SecretDates {
-        last_rotated: out.last_rotated_date().and_then(aws_time),
-        created: out.created_date().and_then(aws_time),
+        last_rotated: out.last_rotated_date().and_then(shared::time::from_aws),
+        created: out.created_date().and_then(shared::time::from_aws),
     })
 }
 
 /// Days since the last rotation (or creation): ok ≤ 90, warning > 90,
 /// critical > 180 (`threshold` 90, or 180 when critical).
 pub fn judge_secret_age(dates: &SecretDates, now: DateTime<Utc>, runbook: &Runbook) -> Judged {
-    let recommended = f64::from(runbook.secret_rotation_recommended.0);
-    let latest = f64::from(runbook.secret_rotation_max.0);
     let Some(since) = dates.last_rotated.or(dates.created) else {
         return Judged {
             status: FindingStatus::Warning,
             value: None,
-            threshold: Some(recommended),
+            threshold: Some(f64::from(runbook.secret_rotation_recommended.0)),
         };
     };
     let days = whole_days(since, now) as f64;
-    let (status, threshold) = if days > latest {
-        (FindingStatus::Critical, latest)
-    } else if days > recommended {
-        (FindingStatus::Warning, recommended)
-    } else {
-        (FindingStatus::Ok, recommended)
-    };
+    let verdict = runbook.judge_secret_age(days);
     Judged {
-        status,
+        status: verdict.status,
         value: Some(days),
-        threshold: Some(threshold),
+        threshold: Some(verdict.threshold),
     }
 }
 
@@ -121,7 +109,7 @@ pub async fn manual_snapshots(
                     .to_owned(),
                 cluster: s.db_cluster_identifier().unwrap_or_default().to_owned(),
                 status: s.status().unwrap_or_default().to_owned(),
-                created: s.snapshot_create_time().and_then(aws_time),
+                created: s.snapshot_create_time().and_then(shared::time::from_aws),
             }
         }));
     }
@@ -213,19 +201,14 @@ pub async fn access_keys(
         .send();
     let mut keys = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(Error::aws("ListAccessKeys", e)),
+        let Some(page) =
+            shared::aws::found("ListAccessKeys", page, |e| e.is_no_such_entity_exception())?
+        else {
+            return Ok(None);
         };
         keys.extend(page.access_key_metadata().iter().map(|k| Key {
             active: k.status() == Some(&StatusType::Active),
-            created: k.create_date().and_then(aws_time),
+            created: k.create_date().and_then(shared::time::from_aws),
         }));
     }
     Ok(Some(keys))

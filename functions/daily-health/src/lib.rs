@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use lambda_runtime::Context;
 use serde_json::{Value, json};
+use shared::gather::Skip;
 use shared::{Delivery, Done, Error, FindingStatus, Notifier, Report, ReportBuilder, Task};
 
 use crate::alarms::AlarmFacts;
@@ -38,7 +39,7 @@ pub const SOURCE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct DailyHealth {
     /// Settings.
     pub config: HealthConfig,
     /// CloudWatch: metrics and alarms.
@@ -57,10 +58,10 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl DailyHealth {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: HealthConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        Ok(State {
+        Ok(DailyHealth {
             cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
             rds: aws_sdk_rds::Client::new(sdk),
@@ -73,7 +74,7 @@ impl State {
     }
 }
 
-impl Task for State {
+impl Task for DailyHealth {
     const FUNCTION: &'static str = FUNCTION;
     type Request = HealthRequest;
     type Response = Report;
@@ -95,26 +96,14 @@ impl Task for State {
     }
 }
 
-/// `at` as RFC 3339 UTC with a `Z`, as the report's `at`.
-fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// `source` within [`SOURCE_TIMEOUT`]; its failure is the code it is skipped with.
-async fn bounded<T>(source: impl Future<Output = Result<T, Error>>) -> Result<T, String> {
-    match tokio::time::timeout(SOURCE_TIMEOUT, source).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => {
-            tracing::warn!(error = %err.brief(), "source skipped");
-            Err(err.code())
-        }
-        Err(_) => Err("timeout".to_owned()),
-    }
+/// `source` within [`SOURCE_TIMEOUT`], or why it was skipped.
+async fn bounded<T>(source: impl Future<Output = Result<T, Error>>) -> Result<T, Skip> {
+    shared::gather::bounded(SOURCE_TIMEOUT, source).await
 }
 
 /// One health check: every source read (concurrently, each bounded), every
 /// line judged, the report built.
-pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error> {
+pub async fn run(state: &DailyHealth, request: &HealthRequest) -> Result<Report, Error> {
     let config = &state.config;
     let common = &config.common;
     let runbook = &common.runbook;
@@ -155,11 +144,11 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
             }
             (json!(rows), read.requests)
         }
-        Err(code) => {
+        Err(skip) => {
             for row in rows::Row::ALL {
-                report.finding(texts.source_skipped(row.check(), "CloudWatch GetMetricData", code));
+                report.finding(skip.finding(row.check(), "CloudWatch GetMetricData", common.lang));
             }
-            next_steps.push(texts.source_remedy("CloudWatch GetMetricData", code));
+            next_steps.push(skip.remedy(FUNCTION, "CloudWatch GetMetricData", common.lang));
             (json!([]), 0)
         }
     };
@@ -173,7 +162,7 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
             }
             facts.clone()
         }
-        Err(code) => {
+        Err(skip) => {
             for name in alarms::names(system) {
                 let unknown = AlarmFacts {
                     alarm: name,
@@ -181,13 +170,13 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
                     reason: None,
                     since: None,
                 };
-                report.finding(texts.source_skipped(
-                    &unknown.check(system),
+                report.finding(skip.finding(
+                    unknown.check(system),
                     "CloudWatch DescribeAlarms",
-                    code,
+                    common.lang,
                 ));
             }
-            next_steps.push(texts.source_remedy("CloudWatch DescribeAlarms", code));
+            next_steps.push(skip.remedy(FUNCTION, "CloudWatch DescribeAlarms", common.lang));
             Vec::new()
         }
     };
@@ -202,13 +191,13 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
                 next_steps.push(texts.secret_remedy(secret_id));
             }
         }
-        Err(code) => {
-            report.finding(texts.source_skipped(
+        Err(skip) => {
+            report.finding(skip.finding(
                 "secret-age",
                 &format!("Secrets Manager DescribeSecret {secret_id}"),
-                code,
+                common.lang,
             ));
-            next_steps.push(texts.source_remedy("Secrets Manager DescribeSecret", code));
+            next_steps.push(skip.remedy(FUNCTION, "Secrets Manager DescribeSecret", common.lang));
         }
     }
     let cluster = common.db_cluster_id.as_str();
@@ -221,13 +210,13 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
                 next_steps.push(texts.snapshot_remedy(system));
             }
         }
-        Err(code) => {
-            report.finding(texts.source_skipped(
+        Err(skip) => {
+            report.finding(skip.finding(
                 "snapshot-age",
                 "RDS DescribeDBClusterSnapshots",
-                code,
+                common.lang,
             ));
-            next_steps.push(texts.source_remedy("RDS DescribeDBClusterSnapshots", code));
+            next_steps.push(skip.remedy(FUNCTION, "RDS DescribeDBClusterSnapshots", common.lang));
         }
     }
     match (&versioning, &common.frontend_bucket) {
@@ -238,13 +227,13 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
             }
             report.finding(finding);
         }
-        (Some(Err(code)), Some(bucket)) => {
-            report.finding(texts.source_skipped(
+        (Some(Err(skip)), Some(bucket)) => {
+            report.finding(skip.finding(
                 "frontend-versioning",
                 &format!("S3 GetBucketVersioning {bucket}"),
-                code,
+                common.lang,
             ));
-            next_steps.push(texts.source_remedy("S3 GetBucketVersioning", code));
+            next_steps.push(skip.remedy(FUNCTION, "S3 GetBucketVersioning", common.lang));
         }
         _ => {
             report.finding(texts.versioning_unset());
@@ -262,13 +251,13 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
             Ok(None) => {
                 report.finding(texts.key_missing_user(user));
             }
-            Err(code) => {
-                report.finding(texts.source_skipped(
-                    &format!("key-age-{user}"),
+            Err(skip) => {
+                report.finding(skip.finding(
+                    format!("key-age-{user}"),
                     &format!("IAM ListAccessKeys {user}"),
-                    code,
+                    common.lang,
                 ));
-                next_steps.push(texts.source_remedy("IAM ListAccessKeys", code));
+                next_steps.push(skip.remedy(FUNCTION, "IAM ListAccessKeys", common.lang));
             }
         }
     }
@@ -303,7 +292,7 @@ pub async fn run(state: &State, request: &HealthRequest) -> Result<Report, Error
         .extra("date", request.day.date.to_string())
         .extra(
             "window",
-            json!({"start": rfc3339(request.day.start), "end": rfc3339(request.day.end)}),
+            json!({"start": shared::time::rfc3339(request.day.start), "end": shared::time::rfc3339(request.day.end)}),
         )
         .extra("rows", rows)
         .extra("alarms", &alarm_facts)

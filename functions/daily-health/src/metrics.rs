@@ -144,8 +144,8 @@ pub async fn read(client: &Client, config: &Config, day: &Day) -> Result<Metrics
                 continue;
             };
             for (at, value) in result.timestamps().iter().zip(result.values()) {
-                if let Some(i) = DateTime::<Utc>::from_timestamp(at.secs(), 0)
-                    .and_then(|t| day_index(t, day.date, config.timezone))
+                if let Some(i) =
+                    shared::time::from_aws(at).and_then(|t| day_index(t, day.date, config.timezone))
                 {
                     days[i] = Some(*value);
                 }

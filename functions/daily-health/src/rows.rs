@@ -1,11 +1,11 @@
 //! The runbook's dashboard table, decided: seven rows, each value over the
 //! day `D` against its normal range, and the surge rule on the two count
-//! rows (DESIGN §4 daily-health). Pure: the numbers come from
+//! rows (ARCHITECTURE §4 daily-health). Pure: the numbers come from
 //! [`crate::metrics`].
 
 use serde::Serialize;
 use shared::FindingStatus;
-use shared::runbook::Runbook;
+use shared::runbook::{DailyCount, Runbook, Verdict};
 
 /// Daily values, oldest first: `D-7 … D-1`, then `D` (index [`D`]).
 /// `None` is a day without datapoints.
@@ -130,61 +130,37 @@ pub fn evaluate_rows(metrics: &DailyMetrics, runbook: &Runbook) -> Vec<RowResult
 }
 
 fn evaluate_row(row: Row, m: &DailyMetrics, runbook: &Runbook) -> RowResult {
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    let result = |value: Option<f64>, threshold: f64, ok: fn(f64, f64) -> bool| RowResult {
-        row,
-        check: row.check(),
-        value,
-        unit: row.unit(),
-        threshold,
-        range: String::new(),
-        status: match value {
-            None => FindingStatus::Skipped,
-            Some(v) if ok(v, threshold) => FindingStatus::Ok,
-            Some(_) => FindingStatus::Warning,
-        },
-        average_7d: None,
-        surge: None,
-        history: None,
+    // A row without datapoints is skipped; every other verdict is the runbook's.
+    let judged = |value: Option<f64>, judge: &dyn Fn(f64) -> Verdict| {
+        let (status, threshold) = match value.map(judge) {
+            Some(v) => (v.status, v.threshold),
+            None => (FindingStatus::Skipped, judge(0.0).threshold),
+        };
+        RowResult {
+            row,
+            check: row.check(),
+            value,
+            unit: row.unit(),
+            threshold,
+            range: String::new(),
+            status,
+            average_7d: None,
+            surge: None,
+            history: None,
+        }
     };
-    let below = |v: f64, limit: f64| v < limit;
     match row {
-        Row::LambdaInvocations => count_row(
-            row,
-            &m.invocations,
-            runbook.lambda_invocations_max_per_day as f64,
-            runbook.surge_factor,
-        ),
-        Row::ApiRequests => count_row(
-            row,
-            &m.api_requests,
-            runbook.api_requests_max_per_day as f64,
-            runbook.surge_factor,
-        ),
-        Row::LambdaDuration => result(m.duration[D], ms(runbook.lambda_duration_avg_max), below),
-        Row::ApiLatencyP95 => result(m.api_latency_p95[D], ms(runbook.api_latency_p95_max), below),
-        Row::DbConnections => result(
-            m.db_connections[D],
-            f64::from(runbook.db_connections_max),
-            below,
-        ),
-        Row::DbCpu => result(m.db_cpu[D], runbook.db_cpu_max.value(), below),
+        Row::LambdaInvocations => {
+            count_row(row, &m.invocations, runbook, DailyCount::LambdaInvocations)
+        }
+        Row::ApiRequests => count_row(row, &m.api_requests, runbook, DailyCount::ApiRequests),
+        Row::LambdaDuration => judged(m.duration[D], &|v| runbook.judge_lambda_duration(v)),
+        Row::ApiLatencyP95 => judged(m.api_latency_p95[D], &|v| runbook.judge_api_latency(v)),
+        Row::DbConnections => judged(m.db_connections[D], &|v| runbook.judge_db_connections(v)),
+        Row::DbCpu => judged(m.db_cpu[D], &|v| runbook.judge_db_cpu(v)),
         Row::LambdaErrorRate => {
             let rate = error_rate(m.errors[D].unwrap_or(0.0), m.invocations[D].unwrap_or(0.0));
-            let normal = runbook.lambda_error_rate_max.value();
-            let alarm = runbook.lambda_error_rate_alarm.value();
-            let (status, threshold) = if rate > alarm {
-                (FindingStatus::Critical, alarm)
-            } else if rate < normal {
-                (FindingStatus::Ok, normal)
-            } else {
-                (FindingStatus::Warning, normal)
-            };
-            RowResult {
-                status,
-                threshold,
-                ..result(Some(rate), normal, below)
-            }
+            judged(Some(rate), &|v| runbook.judge_error_rate(v))
         }
     }
 }
@@ -198,34 +174,24 @@ pub fn error_rate(errors: f64, invocations: f64) -> f64 {
     }
 }
 
-/// A count row: 0 without datapoints, ok at most `max` and without a surge.
-fn count_row(row: Row, days: &Days8, max: f64, factor: f64) -> RowResult {
+/// A count row: 0 without datapoints, judged with the surge rule.
+fn count_row(row: Row, days: &Days8, runbook: &Runbook, count: DailyCount) -> RowResult {
     let history: Vec<f64> = days.iter().map(|d| d.unwrap_or(0.0)).collect();
     let value = history[D];
     let average = history[..D].iter().sum::<f64>() / D as f64;
-    let surge = is_surge(value, average, factor);
+    let judged = runbook.judge_daily_count(count, value, average);
     RowResult {
         row,
         check: row.check(),
         value: Some(value),
         unit: row.unit(),
-        threshold: max,
+        threshold: judged.verdict.threshold,
         range: String::new(),
-        status: if value <= max && !surge {
-            FindingStatus::Ok
-        } else {
-            FindingStatus::Warning
-        },
+        status: judged.verdict.status,
         average_7d: Some(average),
-        surge: Some(surge),
+        surge: Some(judged.surge),
         history: Some(history),
     }
-}
-
-/// The runbook's "sudden increase": strictly more than `factor` times the
-/// 7-day average; never without a baseline (an average of 0).
-pub fn is_surge(value: f64, average_7d: f64, factor: f64) -> bool {
-    average_7d > 0.0 && value > factor * average_7d
 }
 
 #[cfg(test)]

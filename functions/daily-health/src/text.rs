@@ -238,24 +238,6 @@ impl Texts {
     }
 
     /// A metric source that could not be read: every row it feeds is skipped.
-    pub(crate) fn source_skipped(&self, check: &str, source: &str, code: &str) -> Finding {
-        Finding::new(
-            check,
-            FindingStatus::Skipped,
-            self.ja_en(
-                format!("{source} を読めませんでした（{code}）"),
-                format!("could not read {source} ({code})"),
-            ),
-        )
-    }
-
-    pub(crate) fn source_remedy(&self, source: &str, code: &str) -> String {
-        self.ja_en(
-            format!("{source} を読めませんでした（{code}）: daily-health の IAM ロールの権限と、リソースの存在を確認してください。"),
-            format!("{source} could not be read ({code}): check daily-health's IAM role and that the resource exists."),
-        )
-    }
-
     pub(crate) fn alarm_finding(&self, check: String, a: &AlarmFacts, region: &str) -> Finding {
         let link = console::alarm(region, &a.alarm);
         let since = a.since.map(|t| self.time(t)).unwrap_or_default();

@@ -6,7 +6,7 @@ use serde_json::Value;
 use shared::event::parse_payload;
 use shared::{Error, Stamp};
 
-/// nightly-snapshot's own payload fields (DESIGN §4); `dry_run` and the
+/// nightly-snapshot's own payload fields (ARCHITECTURE §4); `dry_run` and the
 /// time fields are read by the shared [`shared::event::CommonFields`].
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SnapshotEvent {

@@ -31,7 +31,7 @@ pub const FUNCTION: &str = "nightly-snapshot";
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct NightlySnapshot {
     /// Settings.
     pub config: SnapshotConfig,
     /// RDS client.
@@ -40,11 +40,11 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl NightlySnapshot {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: SnapshotConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
         let notifier = Notifier::for_config(&config.common, sdk)?;
-        Ok(State {
+        Ok(NightlySnapshot {
             rds: aws_sdk_rds::Client::new(sdk),
             notifier,
             config,
@@ -52,7 +52,7 @@ impl State {
     }
 }
 
-impl Task for State {
+impl Task for NightlySnapshot {
     const FUNCTION: &'static str = FUNCTION;
     type Request = SnapshotRequest;
     type Response = Report;
@@ -78,7 +78,7 @@ impl Task for State {
 }
 
 /// One snapshot run: gather facts, create, prune, check; returns the report.
-pub async fn run(state: &State, request: &SnapshotRequest) -> Result<Report, Error> {
+pub async fn run(state: &NightlySnapshot, request: &SnapshotRequest) -> Result<Report, Error> {
     let config = &state.config;
     let cluster_id = config.common.db_cluster_id.as_str();
     let prefix = config.prefix.as_str();
@@ -266,7 +266,7 @@ mod tests {
 
     const NOW: i64 = 1_764_358_200; // 2025-11-28T19:30:00Z
 
-    fn state(rds: Client) -> State {
+    fn state(rds: Client) -> NightlySnapshot {
         let env = Env::from_pairs([(
             "NOTIFY_TOPIC_ARN",
             "arn:aws:sns:ap-northeast-1:123456789012:ops",
@@ -283,7 +283,7 @@ mod tests {
             config.common.lang,
             config.common.timezone,
         );
-        State {
+        NightlySnapshot {
             config,
             rds,
             notifier,

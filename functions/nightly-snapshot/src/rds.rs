@@ -2,7 +2,6 @@
 
 use aws_sdk_rds::Client;
 use aws_sdk_rds::types::{DbClusterSnapshot, Tag};
-use chrono::{DateTime, Utc};
 use shared::{ConfigError, Error};
 
 use crate::plan::SnapshotInfo;
@@ -16,30 +15,12 @@ pub struct ClusterInfo {
 
 /// Describes the cluster; a missing one is a configuration error naming `DB_CLUSTER_ID`.
 pub async fn describe_cluster(rds: &Client, cluster_id: &str) -> Result<ClusterInfo, Error> {
-    let out = rds
-        .describe_db_clusters()
-        .db_cluster_identifier(cluster_id)
-        .send()
-        .await;
-    match out {
-        Ok(out) => {
-            let status = out
-                .db_clusters()
-                .first()
-                .and_then(|c| c.status())
-                .unwrap_or("unknown")
-                .to_owned();
-            Ok(ClusterInfo { status })
-        }
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_db_cluster_not_found_fault()) =>
-        {
-            Err(missing_cluster(cluster_id))
-        }
-        Err(err) => Err(Error::aws("DescribeDBClusters", err)),
-    }
+    let cluster = shared::rds::describe_cluster(rds, cluster_id)
+        .await?
+        .ok_or_else(|| missing_cluster(cluster_id))?;
+    Ok(ClusterInfo {
+        status: cluster.status().unwrap_or("unknown").to_owned(),
+    })
 }
 
 fn missing_cluster(cluster_id: &str) -> Error {
@@ -70,7 +51,7 @@ fn snapshot_info(s: &DbClusterSnapshot) -> Option<SnapshotInfo> {
     Some(SnapshotInfo {
         id: s.db_cluster_snapshot_identifier()?.to_owned(),
         cluster_id: s.db_cluster_identifier().unwrap_or_default().to_owned(),
-        created: DateTime::<Utc>::from_timestamp(created.secs(), created.subsec_nanos())?,
+        created: shared::time::from_aws(created)?,
         status: s.status().unwrap_or_default().to_owned(),
         kind: s.snapshot_type().unwrap_or_default().to_owned(),
         tags: s
@@ -127,22 +108,15 @@ pub async fn create_snapshot(
 
 /// Deletes the cluster snapshot `id`; one already gone counts as deleted.
 pub async fn delete_snapshot(rds: &Client, id: &str) -> Result<(), Error> {
-    match rds
+    let answer = rds
         .delete_db_cluster_snapshot()
         .db_cluster_snapshot_identifier(id)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_db_cluster_snapshot_not_found_fault()) =>
-        {
-            Ok(())
-        }
-        Err(err) => Err(Error::aws("DeleteDBClusterSnapshot", err)),
-    }
+        .await;
+    shared::aws::found("DeleteDBClusterSnapshot", answer, |e| {
+        e.is_db_cluster_snapshot_not_found_fault()
+    })?;
+    Ok(())
 }
 
 /// An own manual snapshot of the production cluster, as RDS describes it (test fixture).

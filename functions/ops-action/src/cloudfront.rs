@@ -2,7 +2,7 @@
 //! (`aws cloudfront create-invalidation`), and a cache policy's default TTL.
 
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use shared::{ActionResult, Error};
@@ -10,16 +10,7 @@ use shared::{ActionResult, Error};
 use crate::bounds::check_ttl;
 use crate::request::OpsRequest;
 use crate::text::Texts;
-use crate::{Outcome, State};
-
-fn not_found_is_invalid(field: &str, id: &str, err: Error) -> Error {
-    match &err {
-        Error::Aws { code, .. } if code.starts_with("NoSuch") => {
-            Error::InvalidInput(format!("`{field}`: no such {field} `{id}`"))
-        }
-        _ => err,
-    }
-}
+use crate::{OpsAction, Outcome};
 
 /// The invalidation's caller reference: the payload and the event's time
 /// when it has one, else the invocation's request id (Lambda keeps it across
@@ -45,29 +36,37 @@ pub fn caller_reference(request: &OpsRequest, distribution: &str, paths: &[Strin
 
 /// `cloudfront-invalidate`.
 pub(crate) async fn invalidate(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     request: &OpsRequest,
     distribution: &str,
     paths: &[String],
 ) -> Result<Outcome, Error> {
     let cf = &state.cloudfront;
-    cf.get_distribution()
-        .id(distribution)
-        .send()
-        .await
-        .map_err(|e| {
-            not_found_is_invalid(
-                "distribution",
-                distribution,
-                Error::aws("GetDistribution", e),
-            )
-        })?;
+    let answer = cf.get_distribution().id(distribution).send().await;
+    shared::aws::found("GetDistribution", answer, |e| e.is_no_such_distribution())?.ok_or_else(
+        || {
+            Error::InvalidInput(format!(
+                "`distribution`: no such distribution `{distribution}`"
+            ))
+        },
+    )?;
     let reference = caller_reference(request, distribution, paths);
     let mut outcome = Outcome::new(distribution, json!({}), json!({"paths": paths}));
     outcome.extra("caller_reference", json!(reference));
-    let result = if request.may_change() {
-        let started: DateTime<Utc> = Utc::now();
+    // A retry is recognised by CloudFront's own record of this caller
+    // reference, looked up before creating: no write call, and a verdict that
+    // does not depend on how soon the retry comes.
+    let made_before = if request.may_change() {
+        find_invalidation(state, distribution, &reference, earliest_creation(request)).await?
+    } else {
+        None
+    };
+    let result = if let Some((id, status)) = made_before {
+        outcome.extra("invalidation_id", json!(id));
+        outcome.extra("invalidation_status", json!(status));
+        ActionResult::Skipped
+    } else if request.may_change() {
         let batch = InvalidationBatch::builder()
             .caller_reference(&reference)
             .paths(
@@ -87,23 +86,13 @@ pub(crate) async fn invalidate(
             .await
             .map_err(|e| Error::aws("CreateInvalidation", e))?;
         let invalidation = out.invalidation();
-        // The same caller reference returns the invalidation made before
-        // (a retry): only one made in this run is a change.
-        let created = invalidation
-            .map(|i| i.create_time())
-            .and_then(|t| DateTime::<Utc>::from_timestamp(t.secs(), t.subsec_nanos()));
-        let new = created.is_none_or(|t| t >= started - chrono::TimeDelta::seconds(1));
         outcome.extra("invalidation_id", json!(invalidation.map(|i| i.id())));
         outcome.extra(
             "invalidation_status",
             json!(invalidation.map(|i| i.status())),
         );
-        outcome.changed = new;
-        if new {
-            ActionResult::Done
-        } else {
-            ActionResult::Skipped
-        }
+        outcome.changed = true;
+        ActionResult::Done
     } else {
         ActionResult::Planned
     };
@@ -112,26 +101,76 @@ pub(crate) async fn invalidate(
     Ok(outcome)
 }
 
+/// The earliest time an invalidation of this request can have been made: an
+/// event's own time (less a clock skew), else the oldest age at which Lambda
+/// still retries an asynchronous invocation (6 hours).
+fn earliest_creation(request: &OpsRequest) -> DateTime<Utc> {
+    if request.timed {
+        request.now - TimeDelta::minutes(5)
+    } else {
+        request.now - TimeDelta::hours(6)
+    }
+}
+
+/// The invalidation of `distribution` made with `reference`, if any (id and
+/// status): every ListInvalidations page, and GetInvalidation for each one
+/// made since `since` (only GetInvalidation tells its caller reference).
+async fn find_invalidation(
+    state: &OpsAction,
+    distribution: &str,
+    reference: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<(String, String)>, Error> {
+    let cf = &state.cloudfront;
+    let mut pages = cf
+        .list_invalidations()
+        .distribution_id(distribution)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("ListInvalidations", e))?;
+        let items = page
+            .invalidation_list()
+            .map(|l| l.items())
+            .unwrap_or_default();
+        for summary in items {
+            if shared::time::from_aws(summary.create_time()).is_some_and(|t| t < since) {
+                continue;
+            }
+            let found = cf
+                .get_invalidation()
+                .distribution_id(distribution)
+                .id(summary.id())
+                .send()
+                .await
+                .map_err(|e| Error::aws("GetInvalidation", e))?;
+            let same = found
+                .invalidation()
+                .and_then(|i| i.invalidation_batch())
+                .is_some_and(|b| b.caller_reference() == reference);
+            if same {
+                return Ok(Some((summary.id().to_owned(), summary.status().to_owned())));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// `set-cloudfront-ttl`.
 pub(crate) async fn set_ttl(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     cache_policy: &str,
     default_ttl: i64,
     may_change: bool,
 ) -> Result<Outcome, Error> {
     let cf = &state.cloudfront;
-    let found = cf
-        .get_cache_policy()
-        .id(cache_policy)
-        .send()
-        .await
-        .map_err(|e| {
-            not_found_is_invalid(
-                "cache_policy",
-                cache_policy,
-                Error::aws("GetCachePolicy", e),
-            )
+    let answer = cf.get_cache_policy().id(cache_policy).send().await;
+    let found = shared::aws::found("GetCachePolicy", answer, |e| e.is_no_such_cache_policy())?
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "`cache_policy`: no such cache_policy `{cache_policy}`"
+            ))
         })?;
     let etag = found.e_tag().unwrap_or_default().to_owned();
     let config = found

@@ -8,7 +8,7 @@ use shared::{ActionResult, Error};
 
 use crate::bounds::{check_provisioned, check_reserved};
 use crate::text::Texts;
-use crate::{Outcome, State};
+use crate::{OpsAction, Outcome};
 
 /// What the account and the function hold now.
 struct Account {
@@ -18,22 +18,12 @@ struct Account {
     provisioned: Vec<(String, i64)>,
 }
 
-fn not_found_is_invalid(what: &str, name: &str, err: Error) -> Error {
-    match &err {
-        Error::Aws { code, .. } if code == "ResourceNotFoundException" => {
-            Error::InvalidInput(format!("`{what}`: {name} does not exist"))
-        }
-        _ => err,
-    }
-}
-
 async fn account(client: &Client, function: &str) -> Result<Account, Error> {
-    client
-        .get_function()
-        .function_name(function)
-        .send()
-        .await
-        .map_err(|e| not_found_is_invalid("function", function, Error::aws("GetFunction", e)))?;
+    let answer = client.get_function().function_name(function).send().await;
+    shared::aws::found("GetFunction", answer, |e| {
+        e.is_resource_not_found_exception()
+    })?
+    .ok_or_else(|| Error::InvalidInput(format!("`function`: {function} does not exist")))?;
     let settings = client
         .get_account_settings()
         .send()
@@ -88,7 +78,7 @@ fn as_i32(field: &str, n: i64) -> Result<i32, Error> {
 
 /// `set-lambda-concurrency`.
 pub(crate) async fn set_reserved(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     function: &str,
     reserved: i64,
@@ -139,7 +129,7 @@ pub(crate) async fn set_reserved(
 
 /// `set-provisioned-concurrency`.
 pub(crate) async fn set_provisioned(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     function: &str,
     qualifier: &str,
@@ -148,19 +138,20 @@ pub(crate) async fn set_provisioned(
 ) -> Result<Outcome, Error> {
     let client = &state.lambda;
     // The qualifier must be an alias or a published version of the function.
-    client
+    let answer = client
         .get_function()
         .function_name(function)
         .qualifier(qualifier)
         .send()
-        .await
-        .map_err(|e| {
-            not_found_is_invalid(
-                "qualifier",
-                &format!("{function}:{qualifier}"),
-                Error::aws("GetFunction", e),
-            )
-        })?;
+        .await;
+    shared::aws::found("GetFunction", answer, |e| {
+        e.is_resource_not_found_exception()
+    })?
+    .ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "`qualifier`: {function}:{qualifier} does not exist"
+        ))
+    })?;
     let now = account(client, function).await?;
     let current = now
         .provisioned

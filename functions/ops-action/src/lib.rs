@@ -30,7 +30,7 @@ pub const FUNCTION: &str = "ops-action";
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct OpsAction {
     /// Settings.
     pub config: OpsConfig,
     /// Lambda: concurrency.
@@ -45,10 +45,10 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl OpsAction {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: OpsConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        Ok(State {
+        Ok(OpsAction {
             lambda: aws_sdk_lambda::Client::new(sdk),
             rds: aws_sdk_rds::Client::new(sdk),
             s3: aws_sdk_s3::Client::new(sdk),
@@ -109,7 +109,7 @@ impl Outcome {
     }
 }
 
-impl Task for State {
+impl Task for OpsAction {
     const FUNCTION: &'static str = FUNCTION;
     type Request = OpsRequest;
     type Response = Report;
@@ -148,7 +148,7 @@ impl Task for State {
 }
 
 /// One action; returns the report and whether it changed anything.
-pub async fn run(state: &State, request: &OpsRequest) -> Result<(Report, bool), Error> {
+pub async fn run(state: &OpsAction, request: &OpsRequest) -> Result<(Report, bool), Error> {
     let texts = Texts::new(state.config.common.lang);
     let may_change = request.may_change();
     let outcome = match &request.action {

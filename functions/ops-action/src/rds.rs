@@ -2,58 +2,32 @@
 //! --serverless-v2-scaling-configuration`), a restore from a snapshot with
 //! its instance and endpoint, and the snapshots' status.
 
-use aws_sdk_rds::Client;
 use aws_sdk_rds::types::{DbCluster, ServerlessV2ScalingConfiguration, Tag};
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use shared::{ActionResult, ConfigError, Error};
 
 use crate::bounds::plan_capacity;
 use crate::text::Texts;
-use crate::{Outcome, State};
+use crate::{OpsAction, Outcome};
 
 /// The tag naming the snapshot a cluster was restored from.
 pub const RESTORED_FROM: &str = "restored-from";
 /// The class of the instance a restored Serverless v2 cluster gets.
 pub const INSTANCE_CLASS: &str = "db.serverless";
 
-/// The cluster `id`, or `None` when RDS has no such cluster.
-async fn cluster(client: &Client, id: &str) -> Result<Option<DbCluster>, Error> {
-    match client
-        .describe_db_clusters()
-        .db_cluster_identifier(id)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out.db_clusters().first().cloned()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(Error::aws("DescribeDBClusters", e)),
-    }
-}
-
-fn scaling(c: &DbCluster) -> Option<(f64, f64)> {
-    let s = c.serverless_v2_scaling_configuration()?;
-    Some((s.min_capacity()?, s.max_capacity()?))
-}
-
 /// `set-db-capacity`.
 pub(crate) async fn set_capacity(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     min: Option<f64>,
     max: Option<f64>,
     may_change: bool,
 ) -> Result<Outcome, Error> {
     let id = state.config.common.db_cluster_id.as_str();
-    let found = cluster(&state.rds, id)
+    let found = shared::rds::describe_cluster(&state.rds, id)
         .await?
         .ok_or_else(|| ConfigError::new("DB_CLUSTER_ID", format!("no Aurora cluster `{id}`")))?;
-    let current = scaling(&found).ok_or_else(|| {
+    let current = shared::rds::capacity_range(&found).ok_or_else(|| {
         Error::Unexpected(format!("{id} has no Serverless v2 scaling configuration"))
     })?;
     let (new_min, new_max) = plan_capacity(min, max, current)?;
@@ -113,7 +87,7 @@ fn tag<'a>(c: &'a DbCluster, key: &str) -> Option<&'a str> {
 
 /// `restore-db-snapshot`.
 pub(crate) async fn restore(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     snapshot: &str,
     target: &str,
@@ -122,21 +96,15 @@ pub(crate) async fn restore(
     let rds = &state.rds;
     let common = &state.config.common;
     // The snapshot: it must exist and be available.
-    let found = match rds
+    let answer = rds
         .describe_db_cluster_snapshots()
         .db_cluster_snapshot_identifier(snapshot)
         .send()
-        .await
-    {
-        Ok(out) => out.db_cluster_snapshots().first().cloned(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_cluster_snapshot_not_found_fault()) =>
-        {
-            None
-        }
-        Err(e) => return Err(Error::aws("DescribeDBClusterSnapshots", e)),
-    };
+        .await;
+    let found = shared::aws::found("DescribeDBClusterSnapshots", answer, |e| {
+        e.is_db_cluster_snapshot_not_found_fault()
+    })?
+    .and_then(|out| out.db_cluster_snapshots().first().cloned());
     let Some(found) = found else {
         return Err(Error::InvalidInput(format!(
             "`snapshot`: no cluster snapshot `{snapshot}`"
@@ -152,13 +120,16 @@ pub(crate) async fn restore(
     let engine_version = found.engine_version().map(str::to_owned);
     // Where the source cluster lives and how it scales (the runbook's range
     // when the source is gone).
-    let source = cluster(rds, &common.db_cluster_id).await?;
+    let source = shared::rds::describe_cluster(rds, &common.db_cluster_id).await?;
     let runbook = &common.runbook;
-    let (min, max) = source.as_ref().and_then(scaling).unwrap_or((
-        runbook.db_min_capacity.value(),
-        runbook.db_max_capacity.value(),
-    ));
-    let existing = cluster(rds, target).await?;
+    let (min, max) = source
+        .as_ref()
+        .and_then(shared::rds::capacity_range)
+        .unwrap_or((
+            runbook.db_min_capacity.value(),
+            runbook.db_max_capacity.value(),
+        ));
+    let existing = shared::rds::describe_cluster(rds, target).await?;
     if let Some(existing) = &existing
         && tag(existing, RESTORED_FROM) != Some(snapshot)
     {
@@ -217,7 +188,7 @@ pub(crate) async fn restore(
 
     // 2. Its instance, once the cluster is available (read back).
     let now = if may_change || existing.is_some() {
-        cluster(rds, target).await?
+        shared::rds::describe_cluster(rds, target).await?
     } else {
         None
     };
@@ -258,13 +229,8 @@ pub(crate) async fn restore(
     Ok(outcome)
 }
 
-fn rfc3339(t: &aws_smithy_types::DateTime) -> Option<String> {
-    DateTime::<Utc>::from_timestamp(t.secs(), t.subsec_nanos())
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-}
-
 /// `snapshot-status` (read-only).
-pub(crate) async fn snapshot_status(state: &State, texts: &Texts) -> Result<Outcome, Error> {
+pub(crate) async fn snapshot_status(state: &OpsAction, texts: &Texts) -> Result<Outcome, Error> {
     let rds = &state.rds;
     let id = state.config.common.db_cluster_id.as_str();
     let mut snapshots: Vec<(Option<aws_smithy_types::DateTime>, Value)> = Vec::new();
@@ -282,7 +248,8 @@ pub(crate) async fn snapshot_status(state: &State, texts: &Texts) -> Result<Outc
                     "id": s.db_cluster_snapshot_identifier(),
                     "type": s.snapshot_type(),
                     "status": s.status(),
-                    "created": s.snapshot_create_time().and_then(rfc3339),
+                    "created": s.snapshot_create_time().and_then(shared::time::from_aws)
+                        .map(shared::time::rfc3339),
                 }),
             ));
         }
@@ -339,8 +306,9 @@ mod tests {
 
     use super::*;
     use crate::config::OpsConfig;
+    use aws_sdk_rds::Client;
 
-    fn state(rds: Client) -> State {
+    fn state(rds: Client) -> OpsAction {
         let config = OpsConfig::from_env(&Env::from_pairs([(
             "NOTIFY_TOPIC_ARN",
             "arn:aws:sns:ap-northeast-1:123456789012:ops",
@@ -350,7 +318,7 @@ mod tests {
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("ap-northeast-1"))
             .build();
-        State {
+        OpsAction {
             lambda: aws_sdk_lambda::Client::new(&sdk),
             s3: aws_sdk_s3::Client::new(&sdk),
             cloudfront: aws_sdk_cloudfront::Client::new(&sdk),
@@ -475,7 +443,7 @@ mod tests {
         assert_eq!(restored.num_calls(), 0);
     }
 
-    async fn restore_fn(state: &State) -> Result<Outcome, Error> {
+    async fn restore_fn(state: &OpsAction) -> Result<Outcome, Error> {
         restore(
             state,
             &Texts::new(Lang::En),

@@ -12,7 +12,7 @@ use shared::{ActionResult, ConfigError, Error};
 
 use crate::request::Direction;
 use crate::text::Texts;
-use crate::{Outcome, State};
+use crate::{OpsAction, Outcome};
 
 /// Copies in flight at once.
 const COPY_CONCURRENCY: usize = 16;
@@ -191,7 +191,7 @@ async fn delete(client: &Client, bucket: &str, keys: &[String]) -> Result<usize,
 
 /// `s3-backup-sync`.
 pub(crate) async fn sync(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     direction: Direction,
     delete_extra: bool,
@@ -269,7 +269,7 @@ pub(crate) async fn sync(
 
 /// `restore-s3-object-version`.
 pub(crate) async fn restore_version(
-    state: &State,
+    state: &OpsAction,
     texts: &Texts,
     key: &str,
     version_id: &str,

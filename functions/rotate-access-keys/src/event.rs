@@ -8,7 +8,7 @@ use shared::{Error, Stamp};
 
 use crate::config::valid_user_name;
 
-/// rotate-access-keys' own payload fields (DESIGN §4).
+/// rotate-access-keys' own payload fields (ARCHITECTURE §4).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct KeysEvent {
     /// Only these users (each must be in `ROTATE_USERS`).

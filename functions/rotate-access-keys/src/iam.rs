@@ -19,10 +19,6 @@ pub fn deactivated_tag(key_id: &str) -> String {
     format!("{DEACTIVATED_TAG_PREFIX}{key_id}")
 }
 
-fn to_chrono(t: &aws_sdk_iam::primitives::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
-}
-
 /// What IAM says about `user`: tags, keys, each key's last use. `None` when
 /// the user does not exist.
 pub async fn user_facts(
@@ -37,16 +33,10 @@ pub async fn user_facts(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(err) => return Err(Error::aws("ListUserTags", err)),
+        let Some(page) =
+            shared::aws::found("ListUserTags", page, |e| e.is_no_such_entity_exception())?
+        else {
+            return Ok(None);
         };
         tags.extend(
             page.tags()
@@ -70,7 +60,7 @@ pub async fn user_facts(
             let (Some(id), Some(status), Some(created)) = (
                 meta.access_key_id(),
                 meta.status(),
-                meta.create_date().and_then(to_chrono),
+                meta.create_date().and_then(shared::time::from_aws),
             ) else {
                 continue;
             };
@@ -82,7 +72,7 @@ pub async fn user_facts(
                 .map_err(|e| Error::aws("GetAccessKeyLastUsed", e))?
                 .access_key_last_used()
                 .and_then(|u| u.last_used_date())
-                .and_then(to_chrono);
+                .and_then(shared::time::from_aws);
             let tag = deactivated_tag(id);
             let deactivated = tags
                 .iter()
@@ -163,7 +153,10 @@ pub async fn create_key(client: &Client, user: &str, now: DateTime<Utc>) -> Resu
         .ok_or_else(|| Error::Unexpected("CreateAccessKey returned no key".into()))?;
     Ok(NewKey {
         id: key.access_key_id().to_owned(),
-        created: key.create_date().and_then(to_chrono).unwrap_or(now),
+        created: key
+            .create_date()
+            .and_then(shared::time::from_aws)
+            .unwrap_or(now),
         secret: key.secret_access_key().to_owned(),
     })
 }
@@ -205,7 +198,7 @@ pub async fn mark_rotation(client: &Client, user: &str, at: DateTime<Utc>) -> Re
 async fn tag_user(client: &Client, user: &str, key: &str, at: DateTime<Utc>) -> Result<(), Error> {
     let tag = Tag::builder()
         .key(key)
-        .value(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .value(shared::time::rfc3339(at))
         .build()
         .map_err(|e| Error::Unexpected(format!("tag: {e}")))?;
     client
@@ -275,7 +268,7 @@ pub async fn unmanaged_old_keys(
             .send();
         while let Some(meta) = keys.next().await {
             let meta = meta.map_err(|e| Error::aws("ListAccessKeys", e))?;
-            let created = meta.create_date().and_then(to_chrono);
+            let created = meta.create_date().and_then(shared::time::from_aws);
             if let (Some(id), Some(StatusType::Active), Some(created)) =
                 (meta.access_key_id(), meta.status(), created)
                 && created <= older_than

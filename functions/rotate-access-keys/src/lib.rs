@@ -28,7 +28,7 @@ pub const FUNCTION: &str = "rotate-access-keys";
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct RotateAccessKeys {
     /// Settings.
     pub config: KeysConfig,
     /// IAM client.
@@ -39,11 +39,11 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl RotateAccessKeys {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: KeysConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
         let notifier = Notifier::for_config(&config.common, sdk)?;
-        Ok(State {
+        Ok(RotateAccessKeys {
             iam: aws_sdk_iam::Client::new(sdk),
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
             notifier,
@@ -52,7 +52,7 @@ impl State {
     }
 }
 
-impl Task for State {
+impl Task for RotateAccessKeys {
     const FUNCTION: &'static str = FUNCTION;
     type Request = KeysRequest;
     type Response = Report;
@@ -80,7 +80,7 @@ impl Task for State {
 }
 
 /// One pass over the requested users, then the report.
-pub async fn run(state: &State, request: &KeysRequest) -> Result<Report, Error> {
+pub async fn run(state: &RotateAccessKeys, request: &KeysRequest) -> Result<Report, Error> {
     let config = &state.config;
     let texts = Texts::new(config.common.lang, config.common.timezone);
     let now = request.now;
@@ -175,7 +175,7 @@ pub async fn run(state: &State, request: &KeysRequest) -> Result<Report, Error> 
 
 /// Carries out one planned change (or plans it, in a dry run).
 async fn execute(
-    state: &State,
+    state: &RotateAccessKeys,
     request: &KeysRequest,
     texts: &Texts,
     user: &str,
@@ -222,7 +222,7 @@ async fn execute(
 /// Creates the new key and stores it; a key that cannot be stored is
 /// deleted again at once, so no key exists whose secret nobody has.
 async fn rotate(
-    state: &State,
+    state: &RotateAccessKeys,
     texts: &Texts,
     user: &str,
     secret_name: &str,
@@ -298,7 +298,7 @@ async fn rotate(
     }
 }
 
-/// The report's `users[]` entry (DESIGN §4).
+/// The report's `users[]` entry (ARCHITECTURE §4).
 fn user_json(facts: &UserFacts, plan: &UserPlan, actions: &[Action], now: DateTime<Utc>) -> Value {
     let keys: Vec<Value> = facts
         .keys
@@ -308,7 +308,7 @@ fn user_json(facts: &UserFacts, plan: &UserPlan, actions: &[Action], now: DateTi
                 "id_suffix": id_suffix(&k.id),
                 "status": k.status.as_str(),
                 "age_days": age_days(k.created, now),
-                "last_used": k.last_used.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                "last_used": k.last_used.map(shared::time::rfc3339),
             })
         })
         .collect();
@@ -320,7 +320,7 @@ fn user_json(facts: &UserFacts, plan: &UserPlan, actions: &[Action], now: DateTi
         "actions": actions,
         "next_action": plan.next.as_ref().map(|n| json!({
             "action": n.action,
-            "date": n.date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "date": shared::time::rfc3339(n.date),
         })),
     })
 }

@@ -24,16 +24,11 @@ pub async fn stored_key_id(client: &Client, secret: &str) -> Result<Option<Strin
         .version_stage("AWSCURRENT")
         .send()
         .await;
-    let out = match out {
-        Ok(out) => out,
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) =>
-        {
-            return Ok(None);
-        }
-        Err(err) => return Err(Error::aws("GetSecretValue", err)),
+    let Some(out) = shared::aws::found("GetSecretValue", out, |e| {
+        e.is_resource_not_found_exception()
+    })?
+    else {
+        return Ok(None);
     };
     let text = out.secret_string().unwrap_or_default();
     // Never quote the value: it holds a secret access key.
@@ -59,7 +54,7 @@ pub async fn store_key(
         "AccessKeyId": key.id,
         "SecretAccessKey": key.secret(),
         "UserName": user,
-        "CreateDate": key.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "CreateDate": shared::time::rfc3339(key.created),
     })
     .to_string();
     let token = format!("rotate-access-keys-{}", key.id);

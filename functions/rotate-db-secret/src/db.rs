@@ -15,7 +15,7 @@ pub async fn set_password(client: &Client, user: &str, password: &str) -> Result
         .await
         .map_err(|e| Error::Database {
             message: format!("ALTER ROLE for {user} failed: {}", db_error_text(&e)),
-            source: None,
+            source: Some(Box::new(e)),
         })
 }
 
@@ -27,6 +27,6 @@ pub async fn check_query(client: &Client) -> Result<(), Error> {
         .map(drop)
         .map_err(|e| Error::Database {
             message: format!("test query failed: {}", db_error_text(&e)),
-            source: None,
+            source: Some(Box::new(e)),
         })
 }

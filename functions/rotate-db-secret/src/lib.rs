@@ -11,10 +11,7 @@ pub mod config;
 pub mod db;
 pub mod scram;
 /// The DB secret's shapes (shared with alarm-triage's login probe).
-pub mod secret {
-    pub use shared::postgres::{DEFAULT_DATABASE, DEFAULT_PORT, DbSecret, Tls};
-}
-pub mod secrets;
+pub mod secret;
 pub mod step;
 mod text;
 
@@ -34,7 +31,7 @@ pub const FUNCTION: &str = "rotate-db-secret";
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct RotateDbSecret {
     /// Settings.
     pub config: RotationConfig,
     /// Secrets Manager client.
@@ -45,10 +42,10 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl RotateDbSecret {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: RotationConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        Ok(State {
+        Ok(RotateDbSecret {
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
             connector: Connector::new(
                 config.ca_bundle.as_deref(),
@@ -107,7 +104,7 @@ impl Outcome {
     }
 }
 
-impl Task for State {
+impl Task for RotateDbSecret {
     const FUNCTION: &'static str = FUNCTION;
     type Request = RotationRequest;
     /// A rotation function returns nothing; it fails loudly.
@@ -164,11 +161,11 @@ impl Task for State {
 
 /// One step, after the token checks every step shares.
 pub async fn run_step(
-    state: &State,
+    state: &RotateDbSecret,
     request: &RotationRequest,
     at: DateTime<Utc>,
 ) -> Result<Outcome, Error> {
-    let facts = secrets::describe(&state.secrets, &request.secret_id).await?;
+    let facts = secret::describe(&state.secrets, &request.secret_id).await?;
     if evaluate_token(facts.rotation_enabled, &facts.versions, &request.token)?
         == TokenState::AlreadyCurrent
     {
@@ -180,17 +177,17 @@ pub async fn run_step(
     // AWSCURRENT only to copy it or fall back to it, AWSPREVIOUS only when
     // AWSCURRENT no longer logs in (and only if there is such a version).
     let current = async || {
-        secrets::get(&state.secrets, id, AWSCURRENT, None)
+        secret::get(&state.secrets, id, AWSCURRENT, None)
             .await?
             .ok_or_else(|| Error::Unexpected("the secret has no AWSCURRENT value".into()))
     };
     let has_previous = version_with(&facts.versions, AWSPREVIOUS).is_some();
     let previous = async || match has_previous {
-        true => secrets::get(&state.secrets, id, AWSPREVIOUS, None).await,
+        true => secret::get(&state.secrets, id, AWSPREVIOUS, None).await,
         false => Ok(None),
     };
     let pending = async || {
-        secrets::get(&state.secrets, id, AWSPENDING, Some(token))
+        secret::get(&state.secrets, id, AWSPENDING, Some(token))
             .await?
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
@@ -201,19 +198,19 @@ pub async fn run_step(
     match request.step {
         Step::Create => {
             let current = current().await?;
-            if secrets::get(&state.secrets, id, AWSPENDING, Some(token))
+            if secret::get(&state.secrets, id, AWSPENDING, Some(token))
                 .await?
                 .is_some()
             {
                 return Ok(Outcome::AlreadyCreated);
             }
-            let password = secrets::random_password(
+            let password = secret::random_password(
                 &state.secrets,
                 state.config.password_length,
                 &state.config.exclude_characters,
             )
             .await?;
-            secrets::put_pending(&state.secrets, id, token, &current.with_password(&password))
+            secret::put_pending(&state.secrets, id, token, &current.with_password(&password))
                 .await?;
             Ok(Outcome::Created)
         }
@@ -229,7 +226,7 @@ pub async fn run_step(
                 .await
                 .map_err(|e| Error::Database {
                     message: format!("cannot log in with the AWSPENDING password: {e}"),
-                    source: None,
+                    source: Some(Box::new(e)),
                 })?;
             if let Err(err) = db::check_query(&client).await {
                 if let Ok(current) = current().await {
@@ -244,9 +241,9 @@ pub async fn run_step(
             // Applications switch to AWSPENDING now: make sure the database has it.
             set_pending(&state.connector, &pending, &current, &previous).await?;
             let current_version = version_with(&facts.versions, AWSCURRENT);
-            if let Err(err) = secrets::promote(&state.secrets, id, token, current_version).await {
+            if let Err(err) = secret::promote(&state.secrets, id, token, current_version).await {
                 // A lost reply may hide a label that did move.
-                let moved = secrets::describe(&state.secrets, id)
+                let moved = secret::describe(&state.secrets, id)
                     .await
                     .is_ok_and(|f| version_with(&f.versions, AWSCURRENT) == Some(token));
                 if !moved {
@@ -308,7 +305,8 @@ async fn set_pending(
                         message: format!(
                             "cannot log in with AWSPENDING ({pending_login}), AWSCURRENT ({current_login}) or AWSPREVIOUS ({previous_login})"
                         ),
-                        source: None,
+                        // The last attempt's failure: the one that left no way in.
+                        source: Some(Box::new(previous_login)),
                     });
                 }
             }
@@ -321,7 +319,7 @@ async fn set_pending(
             message: format!(
                 "the new password was set but a login with it failed ({e}); the {via} password was put back"
             ),
-            source: None,
+            source: Some(Box::new(e)),
         });
     }
     Ok(Outcome::PasswordSet(via))

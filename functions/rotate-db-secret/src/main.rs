@@ -1,9 +1,9 @@
 //! rotate-db-secret's Lambda entry point: wiring only.
 
-use rotate_db_secret::{RotationConfig, State};
+use rotate_db_secret::{RotateDbSecret, RotationConfig};
 
 // One event at a time: a single-threaded runtime starts faster and lighter.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::entry::serve(RotationConfig::from_env, State::new).await
+    shared::entry::serve(RotationConfig::from_env, RotateDbSecret::new).await
 }

@@ -1,4 +1,4 @@
-//! Containment (DESIGN §4): the offenders are the IAM users named by a
+//! Containment (ARCHITECTURE §4): the offenders are the IAM users named by a
 //! critical finding of this run; each of their **active** keys gets one
 //! `deactivate-access-key`. Nothing else is ever changed. Pure plan; the
 //! one call, `UpdateAccessKey Status=Inactive`, is made by the handler.

@@ -15,7 +15,7 @@ pub const API_CALL: &str = "AWS API Call via CloudTrail";
 /// The detail type of a classic EventBridge schedule.
 pub const SCHEDULED: &str = "Scheduled Event";
 
-/// security-audit's own payload fields (DESIGN §4).
+/// security-audit's own payload fields (ARCHITECTURE §4).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AuditEvent {
     /// `AWS API Call via CloudTrail` (real time) or `Scheduled Event`.

@@ -54,10 +54,6 @@ pub struct UserFacts {
     pub keys: Vec<Key>,
 }
 
-fn aws_time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
-}
-
 fn managed_kind(arn: &str) -> &'static str {
     if arn.contains(":iam::aws:policy/") {
         "aws-managed"
@@ -264,16 +260,11 @@ impl<'a> Reviewer<'a> {
     }
 
     async fn has_login_profile(&self, user: &str) -> Result<bool, Error> {
-        match self.client.get_login_profile().user_name(user).send().await {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(Error::aws("GetLoginProfile", e)),
-        }
+        let answer = self.client.get_login_profile().user_name(user).send().await;
+        Ok(shared::aws::found("GetLoginProfile", answer, |e| {
+            e.is_no_such_entity_exception()
+        })?
+        .is_some())
     }
 
     async fn has_mfa(&self, user: &str) -> Result<bool, Error> {
@@ -317,11 +308,11 @@ impl<'a> Reviewer<'a> {
                 keys.push(Key {
                     id: id.to_owned(),
                     active: k.status() == Some(&StatusType::Active),
-                    created: k.create_date().and_then(aws_time),
+                    created: k.create_date().and_then(shared::time::from_aws),
                     last_used: used
                         .access_key_last_used()
                         .and_then(|u| u.last_used_date())
-                        .and_then(aws_time),
+                        .and_then(shared::time::from_aws),
                 });
             }
         }

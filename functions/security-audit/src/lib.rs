@@ -24,11 +24,13 @@ pub mod trail;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_iam::types::StatusType;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use lambda_runtime::Context;
 use serde_json::{Value, json};
+use shared::gather::Skip;
 use shared::{
-    ActionResult, Delivery, Done, Error, FindingStatus, Notifier, Report, ReportBuilder, Task,
+    ActionResult, Delivery, Done, Error, Finding, FindingStatus, Notifier, Report, ReportBuilder,
+    Task,
 };
 
 pub use crate::config::AuditConfig;
@@ -49,7 +51,7 @@ pub const EVENTS_LISTED_MAX: usize = 50;
 
 /// What the handler needs, built once per process.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct SecurityAudit {
     /// Settings.
     pub config: AuditConfig,
     /// IAM: the review, and containment.
@@ -64,11 +66,11 @@ pub struct State {
     pub notifier: Notifier,
 }
 
-impl State {
+impl SecurityAudit {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: AuditConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
         let lookups = RequestCounter::default();
-        Ok(State {
+        Ok(SecurityAudit {
             iam: aws_sdk_iam::Client::new(sdk),
             cloudtrail: lookup::client(sdk, &lookups),
             lookups,
@@ -79,7 +81,7 @@ impl State {
     }
 }
 
-impl Task for State {
+impl Task for SecurityAudit {
     const FUNCTION: &'static str = FUNCTION;
     type Request = AuditRequest;
     type Response = Report;
@@ -110,10 +112,6 @@ impl Task for State {
     }
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 /// What the CloudTrail rules found, for the report's lists and containment.
 #[derive(Debug, Default)]
 struct Judged {
@@ -125,6 +123,10 @@ struct Judged {
     offenders: BTreeSet<String>,
     /// Non-ok CloudTrail findings per principal name.
     by_principal: BTreeMap<String, BTreeSet<&'static str>>,
+    /// The rules' findings, in report order.
+    findings: Vec<Finding>,
+    /// Their next steps.
+    steps: Vec<String>,
 }
 
 impl Judged {
@@ -142,12 +144,10 @@ impl Judged {
 
 /// The CloudTrail rules over `events`; `all_rules` adds the window-wide one (bursts).
 fn judge_events(
-    state: &State,
+    state: &SecurityAudit,
     texts: &Texts,
     events: &[TrailEvent],
     all_rules: bool,
-    report: &mut ReportBuilder,
-    steps: &mut Vec<String>,
 ) -> Judged {
     let config = &state.config;
     let system = config.common.system_name.as_str();
@@ -155,18 +155,20 @@ fn judge_events(
 
     let destructive = destructive_calls(events, &config.destructive_events);
     if destructive.is_empty() {
-        report.finding(texts.no_destructive(&config.destructive_events, events.len()));
+        judged
+            .findings
+            .push(texts.no_destructive(&config.destructive_events, events.len()));
     }
     for hit in &destructive {
         let e = &events[hit.event];
-        report.finding(texts.destructive(e));
+        judged.findings.push(texts.destructive(e, hit.status()));
         judged.flag(events, hit.event, "cloudtrail-destructive-call");
-        if !hit.failed {
+        if hit.status() == FindingStatus::Critical {
             judged.critical_events.insert(hit.event);
             if let Some(user) = e.principal.iam_user() {
                 judged.offenders.insert(user.to_owned());
             }
-            steps.push(texts.restore_remedy(e));
+            judged.steps.push(texts.restore_remedy(e));
         }
     }
 
@@ -177,24 +179,28 @@ fn judge_events(
         config.common.timezone,
     );
     if night.is_empty() {
-        report.finding(texts.no_night_calls(&config.watch_users, config.night));
+        judged
+            .findings
+            .push(texts.no_night_calls(&config.watch_users, config.night));
     }
     for (user, calls) in &night {
         let list: Vec<&TrailEvent> = calls.iter().map(|&i| &events[i]).collect();
-        report.finding(texts.night(user, &list, config.night));
+        judged.findings.push(texts.night(user, &list, config.night));
         for &i in calls {
             judged.flag(events, i, "cloudtrail-night-activity");
         }
-        steps.push(texts.night_remedy(user));
+        judged.steps.push(texts.night_remedy(user));
     }
 
     if all_rules {
         let bursts = delete_bursts(events, config.delete_burst);
         if bursts.is_empty() {
-            report.finding(texts.no_bursts(config.delete_burst));
+            judged.findings.push(texts.no_bursts(config.delete_burst));
         }
         for burst in &bursts {
-            report.finding(texts.burst(burst, events, config.delete_burst));
+            judged
+                .findings
+                .push(texts.burst(burst, events, config.delete_burst));
             for &i in &burst.events {
                 judged.flag(events, i, "cloudtrail-delete-burst");
                 judged.critical_events.insert(i);
@@ -202,89 +208,105 @@ fn judge_events(
             if let Some(user) = burst.principal.iam_user() {
                 judged.offenders.insert(user.to_owned());
             }
-            steps.push(texts.burst_remedy(&burst.principal.name()));
+            judged
+                .steps
+                .push(texts.burst_remedy(&burst.principal.name()));
         }
     } else {
-        report.finding(texts.not_in_real_time("cloudtrail-delete-burst"));
+        judged
+            .findings
+            .push(texts.not_in_real_time("cloudtrail-delete-burst"));
     }
 
     match &config.allowed_cidrs {
         None => {
-            report.finding(texts.cidrs_unset());
+            judged.findings.push(texts.cidrs_unset());
         }
         Some(allowed) => {
             let foreign = foreign_sources(events, allowed);
             if foreign.is_empty() {
-                report.finding(texts.no_foreign(allowed.len()));
+                judged.findings.push(texts.no_foreign(allowed.len()));
             }
             for f in &foreign {
-                report.finding(texts.foreign(f, events));
+                judged.findings.push(texts.foreign(f, events));
                 for &i in &f.events {
                     judged.flag(events, i, "cloudtrail-source-ip");
                 }
-                steps.push(texts.source_remedy(&f.principal.name(), &f.ip.to_string()));
+                judged
+                    .steps
+                    .push(texts.source_remedy(&f.principal.name(), &f.ip.to_string()));
             }
         }
     }
     for user in &judged.offenders {
-        steps.push(texts.contain_remedy(user, system));
+        judged.steps.push(texts.contain_remedy(user, system));
     }
     judged
 }
 
-/// The IAM review's findings; returns the non-ok findings per user.
+/// The IAM review, judged: its findings, next steps, and the non-ok
+/// findings per user.
+#[derive(Debug, Default)]
+struct UsersJudged {
+    findings: Vec<Finding>,
+    steps: Vec<String>,
+    per_user: BTreeMap<String, BTreeSet<&'static str>>,
+}
+
+/// The IAM review's rules over `users`.
 fn judge_users(
-    state: &State,
+    state: &SecurityAudit,
     texts: &Texts,
     users: &[UserFacts],
     now: DateTime<Utc>,
-    report: &mut ReportBuilder,
-    steps: &mut Vec<String>,
-) -> BTreeMap<String, BTreeSet<&'static str>> {
+) -> UsersJudged {
     let limit = state.config.key_unused_days;
-    let mut per_user: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut judged = UsersJudged::default();
+    let per_user = &mut judged.per_user;
     let admin_users = admins(users);
     if admin_users.is_empty() {
-        report.finding(texts.no_admins(users.len()));
+        judged.findings.push(texts.no_admins(users.len()));
     }
     for u in admin_users {
-        report.finding(texts.admin(u));
+        judged.findings.push(texts.admin(u));
         per_user
             .entry(u.user.clone())
             .or_default()
             .insert("iam-admin-access");
-        steps.push(texts.admin_remedy(&u.user));
+        judged.steps.push(texts.admin_remedy(&u.user));
     }
     let unused = unused_keys(users, now, limit);
     if unused.is_empty() {
-        report.finding(texts.no_unused_keys(limit));
+        judged.findings.push(texts.no_unused_keys(limit));
     }
     for k in &unused {
-        report.finding(texts.unused_key(k, limit));
+        judged.findings.push(texts.unused_key(k, limit));
         per_user
             .entry(k.user.to_owned())
             .or_default()
             .insert("iam-access-key-unused");
-        steps.push(texts.unused_key_remedy(k.user, &key_suffix(&k.key.id)));
+        judged
+            .steps
+            .push(texts.unused_key_remedy(k.user, &key_suffix(&k.key.id)));
     }
     let no_mfa = console_without_mfa(users);
     if no_mfa.is_empty() {
-        report.finding(texts.all_console_users_have_mfa());
+        judged.findings.push(texts.all_console_users_have_mfa());
     }
     for u in no_mfa {
-        report.finding(texts.console_without_mfa(u));
+        judged.findings.push(texts.console_without_mfa(u));
         per_user
             .entry(u.user.clone())
             .or_default()
             .insert("iam-console-without-mfa");
-        steps.push(texts.mfa_remedy(&u.user));
+        judged.steps.push(texts.mfa_remedy(&u.user));
     }
-    per_user
+    judged
 }
 
 /// Deactivates (or plans, or recommends deactivating) the offenders' active keys.
 async fn contain(
-    state: &State,
+    state: &SecurityAudit,
     texts: &Texts,
     offenders: &BTreeSet<String>,
     known: &BTreeMap<String, Vec<Key>>,
@@ -304,7 +326,7 @@ async fn contain(
                     report.finding(texts.source_failed(
                         "iam-access-key-unused",
                         &format!("IAM ListAccessKeys {user}"),
-                        &err.code(),
+                        &Skip::of(&err),
                     ));
                 }
             }
@@ -355,7 +377,7 @@ fn listed_events(events: &[TrailEvent], judged: &Judged) -> Vec<Value> {
             json!({
                 "event_id": e.id,
                 "event_name": e.name,
-                "event_time": rfc3339(e.time),
+                "event_time": shared::time::rfc3339(e.time),
                 "user": e.principal.name(),
                 "source_ip": e.source_ip,
                 "resources": e.resources,
@@ -378,7 +400,7 @@ fn user_entry(
             json!({
                 "id_suffix": key_suffix(&k.id),
                 "status": if k.active { "Active" } else { "Inactive" },
-                "last_used": k.last_used.map(rfc3339),
+                "last_used": k.last_used.map(shared::time::rfc3339),
                 "unused_days": unused_days(k, now),
             })
         })
@@ -395,7 +417,7 @@ fn user_entry(
 }
 
 /// One audit, daily or real time; returns the report.
-pub async fn run(state: &State, request: &AuditRequest) -> Result<Report, Error> {
+pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report, Error> {
     let config = &state.config;
     let texts = Texts::new(config.common.lang, config.common.timezone, &state.region);
     let mut report = ReportBuilder::new(FUNCTION, request.now, request.dry_run);
@@ -415,8 +437,12 @@ pub async fn run(state: &State, request: &AuditRequest) -> Result<Report, Error>
             let mut known_keys = BTreeMap::new();
             match &users {
                 Ok(users) => {
-                    per_user =
-                        judge_users(state, &texts, users, request.now, &mut report, &mut steps);
+                    let judged = judge_users(state, &texts, users, request.now);
+                    for finding in judged.findings {
+                        report.finding(finding);
+                    }
+                    steps.extend(judged.steps);
+                    per_user = judged.per_user;
                     known_keys = users
                         .iter()
                         .map(|u| (u.user.clone(), u.keys.clone()))
@@ -428,9 +454,9 @@ pub async fn run(state: &State, request: &AuditRequest) -> Result<Report, Error>
                         "iam-access-key-unused",
                         "iam-console-without-mfa",
                     ] {
-                        report.finding(texts.source_failed(check, "IAM", &err.code()));
+                        report.finding(texts.source_failed(check, "IAM", &Skip::of(err)));
                     }
-                    steps.push(texts.source_failed_remedy("IAM", &err.code()));
+                    steps.push(texts.source_failed_remedy("IAM", &Skip::of(err)));
                 }
             }
             let (events, scanned) = match &scan {
@@ -445,18 +471,24 @@ pub async fn run(state: &State, request: &AuditRequest) -> Result<Report, Error>
                         report.finding(texts.source_failed(
                             check,
                             "CloudTrail LookupEvents",
-                            &err.code(),
+                            &Skip::of(err),
                         ));
                     }
-                    steps.push(texts.source_failed_remedy("CloudTrail LookupEvents", &err.code()));
+                    steps.push(
+                        texts.source_failed_remedy("CloudTrail LookupEvents", &Skip::of(err)),
+                    );
                     (&[][..], None)
                 }
             };
-            let judged = if scan.is_ok() {
-                judge_events(state, &texts, events, true, &mut report, &mut steps)
+            let mut judged = if scan.is_ok() {
+                judge_events(state, &texts, events, true)
             } else {
                 Judged::default()
             };
+            for finding in std::mem::take(&mut judged.findings) {
+                report.finding(finding);
+            }
+            steps.append(&mut judged.steps);
             contain(
                 state,
                 &texts,
@@ -491,7 +523,7 @@ pub async fn run(state: &State, request: &AuditRequest) -> Result<Report, Error>
             report
                 .extra(
                     "window",
-                    json!({"start": rfc3339(*start), "end": rfc3339(*end)}),
+                    json!({"start": shared::time::rfc3339(*start), "end": shared::time::rfc3339(*end)}),
                 )
                 .extra("lookup_requests", lookup_requests)
                 .extra("events_scanned", scanned.unwrap_or(0))
@@ -522,7 +554,11 @@ pub async fn run(state: &State, request: &AuditRequest) -> Result<Report, Error>
                 report.finding(texts.not_in_real_time(check));
             }
             let events = std::slice::from_ref(event.as_ref());
-            let judged = judge_events(state, &texts, events, false, &mut report, &mut steps);
+            let mut judged = judge_events(state, &texts, events, false);
+            for finding in std::mem::take(&mut judged.findings) {
+                report.finding(finding);
+            }
+            steps.append(&mut judged.steps);
             contain(
                 state,
                 &texts,

@@ -83,9 +83,7 @@ pub async fn scan(
         let page = page.map_err(|e| Error::aws("LookupEvents", e))?;
         for event in page.events() {
             out.scanned += 1;
-            let at = event
-                .event_time()
-                .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
+            let at = event.event_time().and_then(shared::time::from_aws);
             let resources: Vec<String> = event
                 .resources()
                 .iter()

@@ -1,4 +1,4 @@
-//! Does a policy document grant admin? (DESIGN §4 `iam-admin-access`.) A
+//! Does a policy document grant admin? (ARCHITECTURE §4 `iam-admin-access`.) A
 //! statement does when it is `Allow`, its `Resource` is `*` (or a list with
 //! `*`), and its `Action` is `*` (or a list with `*`) or it has any
 //! `NotAction` (all but a few actions, like `PowerUserAccess`). `Deny`

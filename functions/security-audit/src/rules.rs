@@ -1,4 +1,4 @@
-//! The CloudTrail rules over the events in memory (DESIGN §4
+//! The CloudTrail rules over the events in memory (ARCHITECTURE §4
 //! security-audit): destructive calls, night calls of the watched users,
 //! delete bursts in any 60-minute window, calls from addresses outside the
 //! allowed CIDRs. Pure.
@@ -11,6 +11,7 @@ use std::str::FromStr;
 use chrono::{TimeDelta, Timelike};
 use chrono_tz::Tz;
 use ipnet::IpNet;
+use shared::FindingStatus;
 
 use crate::trail::{Principal, TrailEvent};
 
@@ -63,6 +64,18 @@ pub struct Destructive {
     pub event: usize,
     /// The call was refused or failed: nothing was destroyed.
     pub failed: bool,
+}
+
+impl Destructive {
+    /// The runbook's verdict, decided here only: a destructive call that
+    /// succeeded is critical; one that failed (destroyed nothing) a warning.
+    pub fn status(self) -> FindingStatus {
+        if self.failed {
+            FindingStatus::Warning
+        } else {
+            FindingStatus::Critical
+        }
+    }
 }
 
 /// Every event whose name is one of `names`.

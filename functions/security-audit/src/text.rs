@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use shared::gather::Skip;
 use shared::time::format_local;
 use shared::{Action, ActionResult, Finding, FindingStatus, Lang, console};
 
@@ -227,16 +228,13 @@ impl Texts {
 
     // ----------------------------------------------------- CloudTrail
 
-    pub(crate) fn destructive(&self, e: &TrailEvent) -> Finding {
-        let (status, outcome) = match &e.error_code {
-            Some(code) => (
-                FindingStatus::Warning,
-                self.ja_en(format!("（失敗: {code}）"), format!(" (failed: {code})")),
-            ),
-            None => (
-                FindingStatus::Critical,
-                self.lang.pick("（成功）", " (it succeeded)").to_owned(),
-            ),
+    /// A destructive call, worded for the status the rule gave it.
+    pub(crate) fn destructive(&self, e: &TrailEvent, status: FindingStatus) -> Finding {
+        let outcome = match (&e.error_code, status) {
+            (Some(code), FindingStatus::Warning) => {
+                self.ja_en(format!("（失敗: {code}）"), format!(" (failed: {code})"))
+            }
+            _ => self.lang.pick("（成功）", " (it succeeded)").to_owned(),
         };
         Finding::new(
             "cloudtrail-destructive-call",
@@ -410,15 +408,9 @@ impl Texts {
         )
     }
 
-    pub(crate) fn source_failed(&self, check: &str, source: &str, code: &str) -> Finding {
-        Finding::new(
-            check,
-            FindingStatus::Skipped,
-            self.ja_en(
-                format!("{source} を読めませんでした（{code}）"),
-                format!("could not read {source} ({code})"),
-            ),
-        )
+    /// A source that could not be read (the shared wording).
+    pub(crate) fn source_failed(&self, check: &str, source: &str, why: &Skip) -> Finding {
+        why.finding(check, source, self.lang)
     }
 
     // ----------------------------------------------------- containment
@@ -538,11 +530,8 @@ impl Texts {
         )
     }
 
-    pub(crate) fn source_failed_remedy(&self, source: &str, code: &str) -> String {
-        self.ja_en(
-            format!("{source} を読めませんでした（{code}）: security-audit の IAM ロールの権限を確認し、再実行してください。"),
-            format!("{source} could not be read ({code}): check security-audit's IAM role, then run it again."),
-        )
+    pub(crate) fn source_failed_remedy(&self, source: &str, why: &Skip) -> String {
+        why.remedy("security-audit", source, self.lang)
     }
 
     pub(crate) fn all_clear(&self) -> String {

@@ -204,6 +204,8 @@ impl std::fmt::Display for LoginError {
     }
 }
 
+impl std::error::Error for LoginError {}
+
 /// The driver's message with its cause chain; tokio-postgres never puts the
 /// password in an error.
 pub fn db_error_text(err: &tokio_postgres::Error) -> String {

@@ -2,7 +2,7 @@
 //! their request IDs, counts of failed requests and shares per class, and a
 //! few trimmed, redacted examples per class. Pure.
 //!
-//! Counts are per failed request, not per line (DESIGN §4): Lambda writes
+//! Counts are per failed request, not per line (ARCHITECTURE §4): Lambda writes
 //! two lines for one timed-out invocation (`Task timed out after …` and the
 //! `REPORT … Status: timeout` line) and a stack trace may span several log
 //! events, so one request id counts once per class; a line without a request

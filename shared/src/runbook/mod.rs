@@ -1,4 +1,4 @@
-//! The operations manual's numbers (DESIGN §1), in one place.
+//! The operations manual's numbers (ARCHITECTURE §1), in one place.
 //!
 //! Each value is typed (a duration, a percentage, dollars, a count), starts at
 //! the runbook's value and can be overridden from the environment without
@@ -13,6 +13,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Env};
+
+pub mod rules;
+
+pub use rules::{CountVerdict, DailyCount, Verdict};
 
 /// An amount of US dollars, exact to any fraction of a cent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -257,7 +261,7 @@ impl Budgets {
     }
 }
 
-/// The runbook's thresholds (DESIGN §1). Field docs name the override variable.
+/// The runbook's thresholds (ARCHITECTURE §1). Field docs name the override variable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Runbook {
     /// Lambda invocations per day, normal range upper end (`LAMBDA_INVOCATIONS_MAX_PER_DAY`).

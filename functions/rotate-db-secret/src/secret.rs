@@ -1,4 +1,5 @@
-//! The Secrets Manager calls of a rotation. Values are never logged.
+//! The DB secret: its shape (shared with alarm-triage's login) and the
+//! Secrets Manager calls of a rotation. Values are never logged.
 
 use std::collections::HashMap;
 
@@ -6,7 +7,7 @@ use aws_sdk_secretsmanager::Client;
 use chrono::{DateTime, Utc};
 use shared::Error;
 
-use crate::secret::DbSecret;
+pub use shared::postgres::{DEFAULT_DATABASE, DEFAULT_PORT, DbSecret, Tls};
 
 /// What `DescribeSecret` says about the rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +22,6 @@ pub struct SecretFacts {
     pub rotation_days: Option<i64>,
 }
 
-fn utc(t: &aws_sdk_secretsmanager::primitives::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
-}
-
 /// Describes the secret: rotation state and version stages.
 pub async fn describe(sm: &Client, secret_id: &str) -> Result<SecretFacts, Error> {
     let out = sm
@@ -36,7 +33,10 @@ pub async fn describe(sm: &Client, secret_id: &str) -> Result<SecretFacts, Error
     Ok(SecretFacts {
         rotation_enabled: out.rotation_enabled,
         versions: out.version_ids_to_stages.unwrap_or_default(),
-        next_rotation: out.next_rotation_date.as_ref().and_then(utc),
+        next_rotation: out
+            .next_rotation_date
+            .as_ref()
+            .and_then(shared::time::from_aws),
         rotation_days: out
             .rotation_rules
             .as_ref()
@@ -60,19 +60,12 @@ pub async fn get(
         .set_version_id(version.map(str::to_owned))
         .send()
         .await;
-    match out {
-        Ok(out) => match out.secret_string() {
-            Some(value) if !value.is_empty() => DbSecret::parse(value).map(Some),
-            _ => Ok(None),
-        },
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) =>
-        {
-            Ok(None)
-        }
-        Err(err) => Err(Error::aws("GetSecretValue", err)),
+    let out = shared::aws::found("GetSecretValue", out, |e| {
+        e.is_resource_not_found_exception()
+    })?;
+    match out.as_ref().and_then(|o| o.secret_string()) {
+        Some(value) if !value.is_empty() => DbSecret::parse(value).map(Some),
+        _ => Ok(None),
     }
 }
 

@@ -14,7 +14,7 @@ use shared::Error;
 use crate::costs::CostRow;
 use crate::month::DateWindow;
 
-/// Most Cost Explorer requests a run may make (DESIGN §4: each costs $0.01).
+/// Most Cost Explorer requests a run may make (ARCHITECTURE §4: each costs $0.01).
 pub const MAX_REQUESTS: u32 = 3;
 
 /// The metric asked for: cost as billed, without amortisation.

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use crate::lang::Lang;
-use crate::report::{ActionResult, FindingStatus, Report, Severity};
+use crate::report::{ActionResult, Finding, FindingStatus, Report, Severity};
 use crate::time::format_local_and_utc;
 
 /// The severity as a label people read.
@@ -44,6 +44,28 @@ pub fn number(value: f64) -> String {
     }
 }
 
+/// One finding as a list line, with its value and threshold.
+fn push_finding(out: &mut String, f: &Finding, lang: Lang) {
+    out.push_str(&format!(
+        "- [{}] {}: {}",
+        status_label(f.status, lang),
+        f.check,
+        f.detail
+    ));
+    match (f.value, f.threshold) {
+        (Some(v), Some(t)) => out.push_str(&format!(
+            " ({} {} / {} {})",
+            lang.pick("値", "value"),
+            number(v),
+            lang.pick("しきい値", "threshold"),
+            number(t)
+        )),
+        (Some(v), None) => out.push_str(&format!(" ({} {})", lang.pick("値", "value"), number(v))),
+        _ => {}
+    }
+    out.push('\n');
+}
+
 /// The report as plain text: title, time in `tz` and UTC, summary,
 /// findings and actions as lists, next steps.
 pub fn text(report: &Report, lang: Lang, tz: Tz) -> String {
@@ -74,29 +96,49 @@ pub fn text(report: &Report, lang: Lang, tz: Tz) -> String {
         out.push_str(report.summary.trim_end());
         out.push('\n');
     }
-    if !report.findings.is_empty() {
+    let unsectioned: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.section.is_none())
+        .collect();
+    if !unsectioned.is_empty() {
         out.push_str(&format!("\n■ {}\n", lang.pick("確認結果", "Findings")));
-        for f in &report.findings {
-            out.push_str(&format!(
-                "- [{}] {}: {}",
-                status_label(f.status, lang),
-                f.check,
-                f.detail
-            ));
-            match (f.value, f.threshold) {
-                (Some(v), Some(t)) => out.push_str(&format!(
-                    " ({} {} / {} {})",
-                    lang.pick("値", "value"),
-                    number(v),
-                    lang.pick("しきい値", "threshold"),
-                    number(t)
-                )),
-                (Some(v), None) => {
-                    out.push_str(&format!(" ({} {})", lang.pick("値", "value"), number(v)))
-                }
-                _ => {}
+        for f in unsectioned {
+            push_finding(&mut out, f, lang);
+        }
+    }
+    // Sections in the order they first appear; their ok findings are one line.
+    let mut sections: Vec<&str> = Vec::new();
+    for f in &report.findings {
+        if let Some(s) = f.section.as_deref()
+            && !sections.contains(&s)
+        {
+            sections.push(s);
+        }
+    }
+    for section in sections {
+        out.push_str(&format!("\n■ {section}\n"));
+        let listed = report
+            .findings
+            .iter()
+            .filter(|f| f.section.as_deref() == Some(section));
+        let mut ok = Vec::new();
+        for f in listed {
+            if f.status == FindingStatus::Ok {
+                ok.push(f.check.as_str());
+            } else {
+                push_finding(&mut out, f, lang);
             }
-            out.push('\n');
+        }
+        if !ok.is_empty() {
+            out.push_str(&format!(
+                "- [{}] {}\n",
+                status_label(FindingStatus::Ok, lang),
+                lang.choose(
+                    format!("{} 項目は問題ありません（{}）", ok.len(), ok.join(", ")),
+                    format!("{} more as they should be ({})", ok.len(), ok.join(", ")),
+                )
+            ));
         }
     }
     if !report.actions.is_empty() {
@@ -203,7 +245,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::report::{Action, Finding, ReportBuilder};
+    use crate::report::{Action, ReportBuilder};
 
     fn sample(dry_run: bool) -> Report {
         let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z")
@@ -221,6 +263,32 @@ mod tests {
         ));
         b.next_step("古いスナップショットを削除する");
         b.build("スナップショット作成", "概要")
+    }
+
+    #[test]
+    fn a_section_lists_what_differs_and_collapses_what_is_ok() {
+        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut b = ReportBuilder::new("daily-health", at, false);
+        b.finding(Finding::new("secret-age", FindingStatus::Ok, "30 日"));
+        for (check, status) in [
+            ("runbook-db-capacity", FindingStatus::Warning),
+            ("runbook-db-backup", FindingStatus::Ok),
+            ("runbook-alarms", FindingStatus::Ok),
+        ] {
+            b.finding(Finding::new(check, status, "…").in_section("運用手順との差分"));
+        }
+        let text = text(&b.build("t", "s"), Lang::Ja, chrono_tz::Asia::Tokyo);
+        let findings = text.find("■ 確認結果").unwrap();
+        let section = text.find("■ 運用手順との差分").unwrap();
+        assert!(findings < section, "{text}");
+        assert!(text.contains("- [警告] runbook-db-capacity: …"), "{text}");
+        assert!(
+            text.contains("- [OK] 2 項目は問題ありません（runbook-db-backup, runbook-alarms）"),
+            "{text}"
+        );
+        assert!(!text.contains("- [OK] runbook-db-backup"), "{text}");
     }
 
     #[test]

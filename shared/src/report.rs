@@ -74,6 +74,10 @@ pub struct Finding {
     /// The threshold it was compared with.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub threshold: Option<f64>,
+    /// The heading it is listed under in the mail (in `REPORT_LANG`); none:
+    /// the findings' own list. The ok findings of a section are one line.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub section: Option<String>,
 }
 
 impl Finding {
@@ -85,7 +89,14 @@ impl Finding {
             detail: detail.into(),
             value: None,
             threshold: None,
+            section: None,
         }
+    }
+
+    /// Lists it under the mail heading `section`.
+    pub fn in_section(mut self, section: impl Into<String>) -> Self {
+        self.section = Some(section.into());
+        self
     }
 
     /// Adds the measured value and its threshold.

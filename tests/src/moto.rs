@@ -322,6 +322,29 @@ impl Bed {
             .map(|_| ())
     }
 
+    /// Replaces RDS's pending maintenance actions (`tests/bed/rds_schedule.py`;
+    /// moto has none): `[{"resource": ARN, "action", "description",
+    /// "auto_applied_after", "current_apply_date", "forced_apply"}]`.
+    pub fn seed_maintenance(&self, actions: &Value) -> Result<(), BedError> {
+        self.control(
+            "POST",
+            "/_bed/rds/maintenance",
+            Some(&json!({"actions": actions})),
+        )
+        .map(|_| ())
+    }
+
+    /// Gives DB instances a server certificate (`CertificateDetails`, which
+    /// moto leaves out): `{"<instance>": {"ca", "valid_till"}}`.
+    pub fn seed_certificates(&self, certificates: &Value) -> Result<(), BedError> {
+        self.control(
+            "POST",
+            "/_bed/rds/certificates",
+            Some(&json!({"certificates": certificates})),
+        )
+        .map(|_| ())
+    }
+
     /// Starts a new request record.
     pub fn forget_requests(&self) -> Result<(), BedError> {
         self.control("POST", "/_bed/requests/reset", Some(&json!({})))

@@ -32,3 +32,58 @@ pub async fn create_cluster(rds: &aws_sdk_rds::Client, id: &str) -> Result<(), B
         .map(|_| ())
         .map_err(|e| BedError(format!("CreateDBCluster {id}: {e}")))
 }
+
+/// The smallest valid zip: an empty archive (moto never runs the code).
+const EMPTY_ZIP: [u8; 22] = [
+    0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+/// The API function `name` (with the role it runs as), one published
+/// version and the alias `live` on it; returns the version.
+pub async fn create_api_function(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+) -> Result<String, BedError> {
+    let fail = |what: &str, e: String| BedError(format!("{what} {name}: {e}"));
+    let role = aws_sdk_iam::Client::new(sdk)
+        .create_role()
+        .role_name(format!("{name}-role"))
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .map_err(|e| fail("CreateRole", e.to_string()))?
+        .role
+        .ok_or_else(|| fail("CreateRole", "no role".into()))?;
+    let lambda = aws_sdk_lambda::Client::new(sdk);
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role.arn())
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(EMPTY_ZIP.to_vec()))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| fail("CreateFunction", e.to_string()))?;
+    let version = lambda
+        .publish_version()
+        .function_name(name)
+        .send()
+        .await
+        .map_err(|e| fail("PublishVersion", e.to_string()))?
+        .version
+        .unwrap_or_default();
+    lambda
+        .create_alias()
+        .function_name(name)
+        .name("live")
+        .function_version(&version)
+        .send()
+        .await
+        .map_err(|e| fail("CreateAlias", e.to_string()))?;
+    Ok(version)
+}

@@ -45,7 +45,16 @@ struct Production {
     inbox: Inbox,
     cloudwatch: aws_sdk_cloudwatch::Client,
     key_id: String,
+    /// The stack's failure queue (empty).
+    queue_url: String,
 }
+
+/// The frontend's cache policy (the bed's CloudFront, seeded at 86,400 s).
+const CACHE_POLICY: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+/// The cluster's one instance.
+const INSTANCE: &str = "goal-mandala-production-instance-1";
+/// The API function.
+const API_FUNCTION: &str = "goal-mandala-production-api";
 
 /// One day's numbers for the seven rows.
 #[derive(Clone, Copy)]
@@ -78,8 +87,55 @@ impl Production {
         let now = at(NOW);
 
         // The cluster, and the snapshot nightly-snapshot took at 04:30 JST.
+        // Everything as the runbook states it: the API function at reserved
+        // 10 / provisioned 0, the cluster with 7 days of backups in 03:00–04:00
+        // JST, deletion protection and one instance with a certificate valid
+        // for 200 days, the cache policy at 86,400 s, an empty failure queue.
+        bed::production::create_api_function(&sdk, API_FUNCTION)
+            .await
+            .unwrap();
+        aws_sdk_lambda::Client::new(&sdk)
+            .put_function_concurrency()
+            .function_name(API_FUNCTION)
+            .reserved_concurrent_executions(10)
+            .send()
+            .await
+            .unwrap();
         let rds = aws_sdk_rds::Client::new(&sdk);
         bed::production::create_cluster(&rds, SYSTEM).await.unwrap();
+        rds.modify_db_cluster()
+            .db_cluster_identifier(SYSTEM)
+            .backup_retention_period(7)
+            .preferred_backup_window("18:00-19:00")
+            .deletion_protection(true)
+            .apply_immediately(true)
+            .send()
+            .await
+            .unwrap();
+        rds.create_db_instance()
+            .db_instance_identifier(INSTANCE)
+            .db_instance_class("db.serverless")
+            .engine("aurora-postgresql")
+            .db_cluster_identifier(SYSTEM)
+            .send()
+            .await
+            .unwrap();
+        bed.seed_certificates(&json!({INSTANCE: {"ca": "rds-ca-rsa2048-g1",
+            "valid_till": (now + TimeDelta::days(200)).to_rfc3339()}}))
+            .unwrap();
+        bed.seed_cache_policy(
+            &json!({"id": CACHE_POLICY, "name": "frontend", "min_ttl": 1,
+            "default_ttl": 86400, "max_ttl": 31536000}),
+        )
+        .unwrap();
+        let queue_url = aws_sdk_sqs::Client::new(&sdk)
+            .create_queue()
+            .queue_name("goal-mandala-production-ops-failures")
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
         let snapshot = format!("{SYSTEM}-manual-20261129-043000");
         rds.create_db_cluster_snapshot()
             .db_cluster_identifier(SYSTEM)
@@ -100,6 +156,18 @@ impl Production {
                     "host": "db.internal", "port": 5432, "database": "goal_mandala"})
                 .to_string(),
             )
+            .send()
+            .await
+            .unwrap();
+        // Rotation on, every 90 days (no rotation now: the value stays).
+        sm.rotate_secret()
+            .secret_id(SECRET)
+            .rotation_rules(
+                aws_sdk_secretsmanager::types::RotationRulesType::builder()
+                    .automatically_after_days(90)
+                    .build(),
+            )
+            .rotate_immediately(false)
             .send()
             .await
             .unwrap();
@@ -151,8 +219,13 @@ impl Production {
                 .statistic(Statistic::Sum)
                 .period(300)
                 .evaluation_periods(1)
-                .threshold(5.0)
+                .threshold(match *suffix {
+                    "high-latency" => 2000.0,
+                    "high-error-rate" => 5.0,
+                    _ => 1.0,
+                })
                 .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+                .alarm_actions(&inbox.topic_arn)
                 .send()
                 .await
                 .unwrap();
@@ -170,6 +243,7 @@ impl Production {
             inbox,
             cloudwatch,
             key_id,
+            queue_url,
         }
     }
 
@@ -183,7 +257,11 @@ impl Production {
     }
 
     fn state(&self, extra: &[(&str, &str)]) -> DailyHealth {
-        let mut env = self.inbox.env(&[("FRONTEND_BUCKET", BUCKET)]);
+        let mut env = self.inbox.env(&[
+            ("FRONTEND_BUCKET", BUCKET),
+            ("CLOUDFRONT_CACHE_POLICY_ID", CACHE_POLICY),
+            ("FAILURE_QUEUE_URL", &self.queue_url),
+        ]);
         for (k, v) in extra {
             env.set(*k, *v);
         }
@@ -339,7 +417,21 @@ async fn a_normal_day_is_all_ok_read_in_one_request_and_mailed_once() {
             "secret-age",
             "snapshot-age",
             "frontend-versioning",
-            "key-age-github-actions-deploy"
+            "key-age-github-actions-deploy",
+            // The automation's health, 運用手順との差分, 予定された変更.
+            "secret-rotation-stuck",
+            "automation-failures",
+            "runbook-lambda-concurrency",
+            "runbook-db-capacity",
+            "runbook-db-backup",
+            "runbook-db-deletion-protection",
+            "runbook-alarms",
+            "runbook-alarms",
+            "runbook-alarms",
+            "runbook-secret-rotation",
+            "runbook-cloudfront-ttl",
+            "db-ca-expiry",
+            "db-pending-maintenance",
         ]
     );
     assert!(
@@ -448,6 +540,20 @@ async fn a_bad_day_flags_every_row_alarm_and_hygiene_line_with_its_remedy() {
             ("snapshot-age", "warning"),
             ("frontend-versioning", "warning"),
             ("key-age-github-actions-deploy", "warning"),
+            // Production is still as the runbook states: only the day was bad.
+            ("secret-rotation-stuck", "ok"),
+            ("automation-failures", "ok"),
+            ("runbook-lambda-concurrency", "ok"),
+            ("runbook-db-capacity", "ok"),
+            ("runbook-db-backup", "ok"),
+            ("runbook-db-deletion-protection", "ok"),
+            ("runbook-alarms", "ok"),
+            ("runbook-alarms", "ok"),
+            ("runbook-alarms", "ok"),
+            ("runbook-secret-rotation", "ok"),
+            ("runbook-cloudfront-ttl", "ok"),
+            ("db-ca-expiry", "ok"),
+            ("db-pending-maintenance", "ok"),
         ]
     );
     assert_eq!(report.severity, shared::Severity::Critical);

@@ -10,8 +10,6 @@
 use aws_sdk_cloudfront::types::{
     DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig, ViewerProtocolPolicy,
 };
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use bed::{Bed, Inbox};
@@ -31,11 +29,6 @@ const POLICY: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const MASTER_PASSWORD: &str = "not-a-real-password-1";
 const OBJECT_SECRET: &str = "S3CR3T-OBJECT-CONTENT-9f2";
 
-/// The smallest valid zip: an empty archive.
-const EMPTY_ZIP: [u8; 22] = [
-    0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-];
-
 struct Production {
     bed: Bed,
     inbox: Inbox,
@@ -51,45 +44,8 @@ impl Production {
         let bed = Bed::start().unwrap();
         let sdk = bed.sdk_config();
         let inbox = Inbox::ops(&sdk).await.unwrap();
-        let iam = aws_sdk_iam::Client::new(&sdk);
-        let role = iam
-            .create_role()
-            .role_name("goal-mandala-production-api-role")
-            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
-            .send()
-            .await
-            .unwrap()
-            .role
-            .unwrap();
         let lambda = aws_sdk_lambda::Client::new(&sdk);
-        lambda
-            .create_function()
-            .function_name(FUNCTION)
-            .runtime(Runtime::Providedal2023)
-            .handler("bootstrap")
-            .role(role.arn())
-            .code(
-                FunctionCode::builder()
-                    .zip_file(Blob::new(EMPTY_ZIP.to_vec()))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let version = lambda
-            .publish_version()
-            .function_name(FUNCTION)
-            .send()
-            .await
-            .unwrap()
-            .version
-            .unwrap();
-        lambda
-            .create_alias()
-            .function_name(FUNCTION)
-            .name("live")
-            .function_version(version)
-            .send()
+        bed::production::create_api_function(&sdk, FUNCTION)
             .await
             .unwrap();
         let rds = aws_sdk_rds::Client::new(&sdk);

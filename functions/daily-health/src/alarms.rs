@@ -13,7 +13,7 @@ pub const SUFFIXES: [&str; 3] = [
 ];
 
 /// One runbook alarm as CloudWatch has it (`state` `None`: no such alarm).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmFacts {
     /// The alarm's name.
     pub alarm: String,
@@ -23,9 +23,31 @@ pub struct AlarmFacts {
     pub reason: Option<String>,
     /// `StateUpdatedTimestamp`: since when it is in this state.
     pub since: Option<DateTime<Utc>>,
+    /// `ActionsEnabled` (conformance; not in the report's `alarms`).
+    #[serde(skip)]
+    pub actions_enabled: Option<bool>,
+    /// How many `AlarmActions` it has.
+    #[serde(skip)]
+    pub alarm_actions: usize,
+    /// `Threshold`.
+    #[serde(skip)]
+    pub threshold: Option<f64>,
 }
 
 impl AlarmFacts {
+    /// An alarm CloudWatch does not know.
+    pub fn missing(alarm: String) -> Self {
+        AlarmFacts {
+            alarm,
+            state: None,
+            reason: None,
+            since: None,
+            actions_enabled: None,
+            alarm_actions: 0,
+            threshold: None,
+        }
+    }
+
     /// The `check` id: `alarm-<suffix>`.
     pub fn check(&self, system_name: &str) -> String {
         let suffix = self
@@ -71,6 +93,9 @@ pub async fn read(client: &Client, system_name: &str) -> Result<Vec<AlarmFacts>,
                 since: alarm
                     .state_updated_timestamp()
                     .and_then(shared::time::from_aws),
+                actions_enabled: alarm.actions_enabled(),
+                alarm_actions: alarm.alarm_actions().len(),
+                threshold: alarm.threshold(),
             });
         }
     }
@@ -81,12 +106,7 @@ pub async fn read(client: &Client, system_name: &str) -> Result<Vec<AlarmFacts>,
                 .iter()
                 .find(|f| f.alarm == name)
                 .cloned()
-                .unwrap_or(AlarmFacts {
-                    alarm: name,
-                    state: None,
-                    reason: None,
-                    since: None,
-                })
+                .unwrap_or_else(|| AlarmFacts::missing(name))
         })
         .collect())
 }
@@ -97,10 +117,8 @@ mod tests {
 
     fn facts(state: Option<&str>) -> AlarmFacts {
         AlarmFacts {
-            alarm: "goal-mandala-production-high-latency".into(),
             state: state.map(str::to_owned),
-            reason: None,
-            since: None,
+            ..AlarmFacts::missing("goal-mandala-production-high-latency".into())
         }
     }
 

@@ -13,6 +13,11 @@ pub struct HealthConfig {
     /// `SNAPSHOT_MAX_AGE_HOURS` (26): the newest restore point may be this old
     /// (the 04:30 snapshot, and a missed night shows at 09:00).
     pub snapshot_max_age_hours: f64,
+    /// `CLOUDFRONT_CACHE_POLICY_ID`: the cache policy whose default TTL the
+    /// runbook states (unset: that check is skipped with a note).
+    pub cache_policy_id: Option<String>,
+    /// `FAILURE_QUEUE_URL`: the stack's failure queue (unset: skipped).
+    pub failure_queue_url: Option<String>,
 }
 
 /// The default `SNAPSHOT_MAX_AGE_HOURS`.
@@ -30,9 +35,30 @@ impl HealthConfig {
                 "expected a number of hours greater than 0",
             ));
         }
+        let set = |name: &str| env.get(name).map(str::trim).filter(|v| !v.is_empty());
+        let failure_queue_url = set("FAILURE_QUEUE_URL").map(str::to_owned);
+        if let Some(url) = &failure_queue_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::new(
+                "FAILURE_QUEUE_URL",
+                "expected an SQS queue URL like https://sqs.ap-northeast-1.amazonaws.com/123456789012/name",
+            ));
+        }
+        let cache_policy_id = set("CLOUDFRONT_CACHE_POLICY_ID").map(str::to_owned);
+        if let Some(id) = &cache_policy_id
+            && !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ConfigError::new(
+                "CLOUDFRONT_CACHE_POLICY_ID",
+                "expected a cache policy id (letters, digits and hyphens)",
+            ));
+        }
         Ok(HealthConfig {
             rotate_users: env.iam_users("ROTATE_USERS", shared::config::DEFAULT_DEPLOY_USER)?,
             snapshot_max_age_hours: hours,
+            cache_policy_id,
+            failure_queue_url,
             common,
         })
     }
@@ -63,6 +89,10 @@ mod tests {
         assert_eq!(config.snapshot_max_age_hours, 30.5);
         assert_eq!(config.rotate_users, ["a", "b"]);
         assert_eq!(config.common.runbook.lambda_invocations_max_per_day, 20_000);
+        assert_eq!(
+            (config.cache_policy_id, config.failure_queue_url),
+            (None, None)
+        );
     }
 
     #[test]
@@ -79,6 +109,9 @@ mod tests {
                 ("API_LATENCY_P95_MAX_MS", "fast"),
                 ("NOTIFY_TOPIC_ARN", "arn:aws:sns:ap-northeast-1:123:ops"),
                 ("ROTATE_USERS", "bad user"),
+                ("FAILURE_QUEUE_URL", "ops-failures"),
+                ("CLOUDFRONT_CACHE_POLICY_ID", "a policy"),
+                ("DB_BACKUP_WINDOW", "03-04"),
             ],
             HealthConfig::from_env,
         );

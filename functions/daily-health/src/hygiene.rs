@@ -36,21 +36,69 @@ pub struct SecretDates {
     pub created: Option<DateTime<Utc>>,
 }
 
-/// `DescribeSecret` of `secret_id`: its dates, never its value.
-pub async fn secret_dates(
+/// What `DescribeSecret` says of the DB secret: its dates, its rotation
+/// settings and its version stages — never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretFacts {
+    /// The rotation dates.
+    pub dates: SecretDates,
+    /// `RotationEnabled` (absent: never configured).
+    pub rotation_enabled: bool,
+    /// The rotation interval in days: `RotationRules.AutomaticallyAfterDays`,
+    /// or a `rate(N days)` schedule; `None` when neither says.
+    pub rotation_days: Option<i64>,
+    /// A version staged `AWSPENDING` and not `AWSCURRENT`: a rotation that
+    /// began and never finished.
+    pub stuck_pending: Option<String>,
+}
+
+/// `DescribeSecret` of `secret_id`: its dates and rotation state, never its value.
+pub async fn secret_facts(
     client: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
-) -> Result<SecretDates, Error> {
+) -> Result<SecretFacts, Error> {
     let out = client
         .describe_secret()
         .secret_id(secret_id)
         .send()
         .await
         .map_err(|e| Error::aws("DescribeSecret", e))?;
-    Ok(SecretDates {
-        last_rotated: out.last_rotated_date().and_then(shared::time::from_aws),
-        created: out.created_date().and_then(shared::time::from_aws),
+    let rules = out.rotation_rules();
+    let rate_days = rules
+        .and_then(|r| r.schedule_expression())
+        .and_then(rate_days);
+    let stuck_pending = out.version_ids_to_stages().and_then(|versions| {
+        let mut stuck: Vec<&String> = versions
+            .iter()
+            .filter(|(_, stages)| {
+                stages.iter().any(|s| s == "AWSPENDING")
+                    && !stages.iter().any(|s| s == "AWSCURRENT")
+            })
+            .map(|(id, _)| id)
+            .collect();
+        stuck.sort();
+        stuck.first().map(|id| (*id).clone())
+    });
+    Ok(SecretFacts {
+        dates: SecretDates {
+            last_rotated: out.last_rotated_date().and_then(shared::time::from_aws),
+            created: out.created_date().and_then(shared::time::from_aws),
+        },
+        rotation_enabled: out.rotation_enabled().unwrap_or(false),
+        rotation_days: rules
+            .and_then(|r| r.automatically_after_days())
+            .or(rate_days),
+        stuck_pending,
     })
+}
+
+/// `rate(N days)` (or `rate(1 day)`) → N.
+pub fn rate_days(expression: &str) -> Option<i64> {
+    let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    matches!(unit.trim(), "day" | "days")
+        .then(|| n.trim().parse().ok())
+        .flatten()
 }
 
 /// Days since the last rotation (or creation): ok ≤ 90, warning > 90,

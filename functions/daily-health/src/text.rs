@@ -67,8 +67,21 @@ impl Texts {
         Texts { lang, tz }
     }
 
-    fn ja_en(&self, ja: String, en: String) -> String {
+    pub(crate) fn ja_en(&self, ja: String, en: String) -> String {
         self.lang.choose(ja, en)
+    }
+
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub(crate) fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// The report zone's name (`Asia/Tokyo`).
+    pub(crate) fn zone(&self) -> &'static str {
+        self.tz.name()
     }
 
     fn time(&self, at: DateTime<Utc>) -> String {
@@ -461,6 +474,7 @@ fn judged(check: &str, j: &Judged, detail: String) -> Finding {
         detail,
         value: j.value,
         threshold: j.threshold,
+        section: None,
     }
 }
 

@@ -206,13 +206,12 @@ pub(crate) async fn set_ttl(
         ActionResult::Planned
     };
     outcome.action(texts.ttl_action(cache_policy, current, default_ttl, result));
-    let runbook = state.config.common.runbook.cloudfront_ttl.as_secs();
-    let runbook = i64::try_from(runbook).unwrap_or(i64::MAX);
+    let runbook = &state.config.common.runbook;
     outcome.finding(texts.runbook_value(
         "default_ttl",
         &default_ttl.to_string(),
-        &runbook.to_string(),
-        default_ttl == runbook,
+        &runbook.cloudfront_ttl.as_secs().to_string(),
+        runbook.judge_cloudfront_ttl(default_ttl) == shared::FindingStatus::Ok,
     ));
     outcome.headline = texts.change_headline(&current.to_string(), &default_ttl.to_string(), " s");
     Ok(outcome)

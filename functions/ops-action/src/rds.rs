@@ -4,7 +4,7 @@
 
 use aws_sdk_rds::types::{DbCluster, ServerlessV2ScalingConfiguration, Tag};
 use serde_json::{Value, json};
-use shared::{ActionResult, ConfigError, Error};
+use shared::{ActionResult, ConfigError, Error, FindingStatus};
 
 use crate::bounds::plan_capacity;
 use crate::text::Texts;
@@ -68,7 +68,7 @@ pub(crate) async fn set_capacity(
         "ACU",
         &format!("{new_min}–{new_max}"),
         &format!("{}–{}", book.0, book.1),
-        (new_min, new_max) == book,
+        runbook.judge_db_capacity(new_min, new_max) == FindingStatus::Ok,
     ));
     outcome.headline = texts.change_headline(
         &format!("{}–{}", current.0, current.1),

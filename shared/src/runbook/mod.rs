@@ -161,6 +161,43 @@ impl FromStr for Days {
     }
 }
 
+/// A daily window of local wall-clock time, `HH:MM-HH:MM` (the runbook's
+/// backup window, 03:00–04:00 in `REPORT_TIMEZONE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyWindow {
+    /// Start, inclusive.
+    pub start: chrono::NaiveTime,
+    /// End.
+    pub end: chrono::NaiveTime,
+}
+
+impl fmt::Display for DailyWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M")
+        )
+    }
+}
+
+impl FromStr for DailyWindow {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+        s.split_once('-')
+            .and_then(|(a, b)| {
+                Some(DailyWindow {
+                    start: time(a)?,
+                    end: time(b)?,
+                })
+            })
+            .ok_or_else(|| "expected a window like 03:00-04:00 (HH:MM-HH:MM)".to_owned())
+    }
+}
+
 /// A line of the runbook's monthly budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -302,6 +339,10 @@ pub struct Runbook {
     pub cloudfront_ttl: Duration,
     /// A day counts as a sudden increase above this multiple of the 7-day daily average (`SURGE_FACTOR`).
     pub surge_factor: f64,
+    /// Aurora automated backups are kept this long (`DB_BACKUP_RETENTION_DAYS`).
+    pub db_backup_retention: Days,
+    /// Aurora's backup window, local time in `REPORT_TIMEZONE` (`DB_BACKUP_WINDOW`).
+    pub db_backup_window: DailyWindow,
 }
 
 /// AWS's own limits the runbook's procedures must stay within (ops-action
@@ -352,6 +393,11 @@ impl Default for Runbook {
             db_max_capacity: Acu(2.0),
             cloudfront_ttl: Duration::from_secs(86_400),
             surge_factor: 3.0,
+            db_backup_retention: Days(7),
+            db_backup_window: DailyWindow {
+                start: chrono::NaiveTime::from_hms_opt(3, 0, 0).unwrap_or_default(),
+                end: chrono::NaiveTime::from_hms_opt(4, 0, 0).unwrap_or_default(),
+            },
         }
     }
 }
@@ -407,6 +453,8 @@ impl Runbook {
                 .parse::<u64>("CLOUDFRONT_TTL_SECONDS")?
                 .map_or(d.cloudfront_ttl, Duration::from_secs),
             surge_factor: env.parse_or("SURGE_FACTOR", d.surge_factor)?,
+            db_backup_retention: env.parse_or("DB_BACKUP_RETENTION_DAYS", d.db_backup_retention)?,
+            db_backup_window: env.parse_or("DB_BACKUP_WINDOW", d.db_backup_window)?,
         };
         runbook.validate()
     }
@@ -478,6 +526,8 @@ mod tests {
         assert_eq!(r.db_max_capacity.value(), 2.0);
         assert_eq!(r.cloudfront_ttl, Duration::from_secs(86_400));
         assert_eq!(r.surge_factor, 3.0);
+        assert_eq!(r.db_backup_retention, Days(7));
+        assert_eq!(r.db_backup_window.to_string(), "03:00-04:00");
         assert_eq!(
             Runbook::manual_snapshot_prefix("goal-mandala-production"),
             "goal-mandala-production-manual-"
@@ -532,6 +582,8 @@ mod tests {
             ("DB_CONNECTIONS_MAX", "-1"),
             ("SURGE_FACTOR", "0.5"),
             ("KEY_ROTATE_DAYS", "0"),
+            ("DB_BACKUP_WINDOW", "3am"),
+            ("DB_BACKUP_RETENTION_DAYS", "a week"),
         ];
         for (variable, value) in cases {
             let err = Runbook::from_env(&Env::from_pairs([(variable, value)])).unwrap_err();

@@ -145,6 +145,100 @@ impl Runbook {
     }
 }
 
+/// What the runbook states production is set up as, judged against what it is
+/// (daily-health's conformance, ops-action's `runbook-value`).
+impl Runbook {
+    /// 「予約同時実行数 10、プロビジョンド 0」: ok only when both are the runbook's.
+    pub fn judge_lambda_concurrency(
+        &self,
+        reserved: Option<i64>,
+        provisioned: i64,
+    ) -> FindingStatus {
+        let as_stated = reserved == Some(i64::from(self.lambda_reserved_concurrency))
+            && provisioned == i64::from(self.lambda_provisioned_concurrency);
+        ok_if(as_stated)
+    }
+
+    /// 「0.5–2 ACU」: ok only at exactly the runbook's range.
+    pub fn judge_db_capacity(&self, min: f64, max: f64) -> FindingStatus {
+        ok_if(min == self.db_min_capacity.value() && max == self.db_max_capacity.value())
+    }
+
+    /// 「自動バックアップ 7 日間保持」: ok at the runbook's days; fewer is
+    /// critical (restore points are being lost), more a warning (drift).
+    pub fn judge_backup_retention(&self, days: f64) -> Verdict {
+        let stated = f64::from(self.db_backup_retention.0);
+        Verdict {
+            status: if days < stated {
+                FindingStatus::Critical
+            } else if days > stated {
+                FindingStatus::Warning
+            } else {
+                FindingStatus::Ok
+            },
+            threshold: stated,
+        }
+    }
+
+    /// 「バックアップウィンドウ 03:00–04:00」: whether RDS's window
+    /// (`PreferredBackupWindow`, UTC `hh24:mi-hh24:mi`) is the runbook's in
+    /// `tz` on the day of `on`; `None` when RDS's window does not read.
+    pub fn backup_window_is_stated(
+        &self,
+        window_utc: &str,
+        tz: chrono_tz::Tz,
+        on: chrono::DateTime<chrono::Utc>,
+    ) -> Option<bool> {
+        let utc: super::DailyWindow = window_utc.parse().ok()?;
+        let local = |t: chrono::NaiveTime| {
+            on.date_naive()
+                .and_time(t)
+                .and_utc()
+                .with_timezone(&tz)
+                .time()
+        };
+        Some(
+            local(utc.start) == self.db_backup_window.start
+                && local(utc.end) == self.db_backup_window.end,
+        )
+    }
+
+    /// 「TTL 86,400 秒」.
+    pub fn judge_cloudfront_ttl(&self, seconds: i64) -> FindingStatus {
+        ok_if(u64::try_from(seconds).ok() == Some(self.cloudfront_ttl.as_secs()))
+    }
+
+    /// 「90 日ごとにローテーション」: rotation on, at most every
+    /// `SECRET_ROTATION_DAYS` (`None`: an interval that cannot be read).
+    pub fn judge_secret_rotation(
+        &self,
+        enabled: bool,
+        interval_days: Option<i64>,
+    ) -> FindingStatus {
+        let recommended = i64::from(self.secret_rotation_recommended.0);
+        ok_if(enabled && interval_days.is_some_and(|d| d <= recommended))
+    }
+
+    /// The threshold the runbook gives the alarm `<system>-<suffix>`: 5 (%)
+    /// for the error rate, 2,000 (ms) for the latency; `None` for an alarm
+    /// the runbook gives no number (database connection errors).
+    pub fn alarm_threshold(&self, suffix: &str) -> Option<f64> {
+        match suffix {
+            "high-error-rate" => Some(self.lambda_error_rate_alarm.value()),
+            "high-latency" => Some(millis(self.api_latency_p95_max)),
+            _ => None,
+        }
+    }
+}
+
+fn ok_if(as_stated: bool) -> FindingStatus {
+    if as_stated {
+        FindingStatus::Ok
+    } else {
+        FindingStatus::Warning
+    }
+}
+
 fn millis(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -206,6 +300,62 @@ mod tests {
         assert_eq!(status(300.0, 100.0), FindingStatus::Ok);
         assert_eq!(status(300.1, 100.0), FindingStatus::Warning);
         assert!(!r.is_surge(50.0, 0.0), "no baseline, no surge");
+    }
+
+    #[test]
+    fn production_is_as_stated_only_at_the_runbooks_values() {
+        let r = runbook();
+        assert_eq!(r.judge_lambda_concurrency(Some(10), 0), FindingStatus::Ok);
+        assert_eq!(
+            r.judge_lambda_concurrency(Some(11), 0),
+            FindingStatus::Warning
+        );
+        assert_eq!(r.judge_lambda_concurrency(None, 0), FindingStatus::Warning);
+        assert_eq!(
+            r.judge_lambda_concurrency(Some(10), 1),
+            FindingStatus::Warning
+        );
+        assert_eq!(r.judge_db_capacity(0.5, 2.0), FindingStatus::Ok);
+        assert_eq!(r.judge_db_capacity(1.0, 4.0), FindingStatus::Warning);
+        let retention = |d| r.judge_backup_retention(d).status;
+        assert_eq!(retention(7.0), FindingStatus::Ok);
+        assert_eq!(retention(6.0), FindingStatus::Critical);
+        assert_eq!(retention(8.0), FindingStatus::Warning);
+        assert_eq!(r.judge_cloudfront_ttl(86_400), FindingStatus::Ok);
+        assert_eq!(r.judge_cloudfront_ttl(3_600), FindingStatus::Warning);
+        assert_eq!(r.judge_secret_rotation(true, Some(90)), FindingStatus::Ok);
+        assert_eq!(
+            r.judge_secret_rotation(true, Some(120)),
+            FindingStatus::Warning
+        );
+        assert_eq!(
+            r.judge_secret_rotation(false, Some(30)),
+            FindingStatus::Warning
+        );
+        assert_eq!(r.alarm_threshold("high-latency"), Some(2_000.0));
+        assert_eq!(r.alarm_threshold("high-error-rate"), Some(5.0));
+    }
+
+    #[test]
+    fn the_backup_window_is_read_in_the_report_time_zone() {
+        let r = runbook();
+        let on = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let tokyo = chrono_tz::Asia::Tokyo;
+        assert_eq!(
+            r.backup_window_is_stated("18:00-19:00", tokyo, on),
+            Some(true)
+        );
+        assert_eq!(
+            r.backup_window_is_stated("19:00-20:00", tokyo, on),
+            Some(false)
+        );
+        assert_eq!(
+            r.backup_window_is_stated("03:00-04:00", tokyo, on),
+            Some(false)
+        );
+        assert_eq!(r.backup_window_is_stated("soon", tokyo, on), None);
     }
 
     #[test]

@@ -32,6 +32,9 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_
 export NOTIFY_TOPIC_ARN="$topic" REPORT_LANG="${REPORT_LANG:-ja}" REPORT_TIMEZONE="${REPORT_TIMEZONE:-Asia/Tokyo}"
 export FRONTEND_BUCKET=goal-mandala-production-frontend BACKUP_BUCKET=goal-mandala-production-frontend-backup
 export AUDIT_ALLOWED_CIDRS="203.0.113.0/24"
+# daily-health: the stack's failure queue and the frontend's cache policy.
+export FAILURE_QUEUE_URL="$AWS_ENDPOINT_URL/123456789012/goal-mandala-production-ops-failures"
+export CLOUDFRONT_CACHE_POLICY_ID=658327ea-f89d-4fab-a63d-7e88639e58f6
 echo "endpoint $AWS_ENDPOINT_URL, cluster goal-mandala-production, topic $topic"
 
 say "Starting PostgreSQL with TLS (a throwaway CA) as the emulated Aurora endpoint"
@@ -114,7 +117,9 @@ invoke budget-alert events/budget-alert/month.json "手動: 過去の月（2026-
 invoke budget-alert events/budget-alert/invalid.json "不正な月: InvalidInput で Cost Explorer を呼ばない"
 
 "$py" tests/bed/seed_demo.py health >"$work/health.json"
-invoke daily-health "$work/health.json" "09:00 JST の日次ヘルスチェック: 昨日のダッシュボード（API リクエスト急増・p95 悪化）とアラーム 1 件"
+invoke daily-health "$work/health.json" "09:00 JST の日次ヘルスチェック: 昨日のダッシュボード（API リクエスト急増・p95 悪化）とアラーム 1 件、運用手順との差分（ACU 1–4 のまま、アラームのアクション無効）、20 日後に期限切れの CA 証明書"
+"$py" tests/bed/seed_demo.py health-revert
+echo "運用者がダイジェストの次の対応どおり ACU を 0.5–2 に戻した"
 invoke daily-health events/daily-health/invalid.json "存在しない日付: InvalidInput で何も読まない"
 
 "$py" tests/bed/seed_demo.py audit >"$work/audit.json"

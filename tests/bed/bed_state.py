@@ -9,7 +9,9 @@ Control endpoints (JSON):
                                      "message": "...", "times": 1}]}
                        replaces the faults; "operation" may be left out (the
                        whole service fails), "times" limits how often one fires.
-  POST /_bed/backdate  {"kind": "secret", "name": ..., "created": epoch, "last_rotated": epoch}
+  POST /_bed/backdate  {"kind": "secret", "name": ..., "created": epoch, "last_rotated": epoch,
+                        "rotation_days": N, "rotation_enabled": bool}  (moto refuses a second
+                        RotateSecret and CancelRotateSecret on a secret without a rotation Lambda)
                        {"kind": "cluster-snapshot", "id": ..., "created": epoch}
                        {"kind": "access-key", "user": ..., "key_id": ..., "created": epoch,
                         "last_used": epoch, "service": "s3"}
@@ -157,6 +159,14 @@ def backdate(request, environ):
         if "last_rotated" in request:
             secret.last_rotation_date = int(float(request["last_rotated"]))
             secret.rotation_requested = True
+        if "rotation_days" in request:
+            # moto shows the rotation settings only once a rotation was asked for.
+            secret.rotation_requested = True
+            secret.rotation_enabled = True
+            secret.auto_rotate_after_days = int(request["rotation_days"])
+        if "rotation_enabled" in request:
+            secret.rotation_requested = True
+            secret.rotation_enabled = bool(request["rotation_enabled"])
     elif kind == "cluster-snapshot":
         from moto.rds.models import rds_backends
 

@@ -18,6 +18,15 @@ def client(service):
     return boto3.client(service, endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=REGION)
 
 
+def bed_control(path, body):
+    """POSTs to one of the bed's control endpoints (tests/bed/*.py)."""
+    import urllib.request
+
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + path, data=json.dumps(body).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+
+
 def db_secret(port):
     """The runbook's DB secret, pointing at the demo's PostgreSQL (TLS, verified)."""
     sm = client("secretsmanager")
@@ -106,6 +115,11 @@ def main():
     s3.put_object(Bucket=f"{SYSTEM}-frontend-backup", Key="assets/removed-in-v2.js", Body=b"/* old */")
 
     sns, sqs = client("sns"), client("sqs")
+    # The stack's failure queue (empty) and the frontend's cache policy at
+    # the runbook's TTL (CloudFront cache policies are the bed's).
+    sqs.create_queue(QueueName=f"{SYSTEM}-ops-failures")
+    bed_control("/_bed/cloudfront/cache-policies", {"id": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+                                                    "name": "frontend", "default_ttl": 86400})
     topic = sns.create_topic(Name=f"{SYSTEM}-ops")["TopicArn"]
     queue = sqs.create_queue(QueueName="ops-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -254,16 +268,44 @@ def health():
             {"MetricName": "DatabaseConnections", "Dimensions": cluster, "Value": 14 if not bad else 38, "Timestamp": at(12)},
             {"MetricName": "CPUUtilization", "Dimensions": cluster, "Value": 22.0 if not bad else 55.0, "Timestamp": at(12)},
         ])
-    for suffix, state, reason in (
-        ("high-error-rate", "OK", "Threshold Crossed: 1 datapoint [0.3] was not greater than the threshold (5.0)."),
-        ("high-latency", "ALARM", "Threshold Crossed: 1 datapoint [2280.0 (yesterday 21:10)] was greater than the threshold (2000.0)."),
-        ("database-connection-error", "OK", "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching]."),
+    topic = client("sns").create_topic(Name=f"{SYSTEM}-ops")["TopicArn"]
+    for suffix, state, reason, threshold in (
+        ("high-error-rate", "OK", "Threshold Crossed: 1 datapoint [0.3] was not greater than the threshold (5.0).", 5.0),
+        ("high-latency", "ALARM", "Threshold Crossed: 1 datapoint [2280.0 (yesterday 21:10)] was greater than the threshold (2000.0).", 2000.0),
+        ("database-connection-error", "OK", "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].", 1.0),
     ):
         cw.put_metric_alarm(AlarmName=f"{SYSTEM}-{suffix}", Namespace="AWS/ApiGateway", MetricName="Latency",
                             Dimensions=api, Statistic="Maximum", Period=300, EvaluationPeriods=1,
-                            Threshold=2000.0, ComparisonOperator="GreaterThanThreshold")
+                            Threshold=threshold, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic])
         cw.set_alarm_state(AlarmName=f"{SYSTEM}-{suffix}", StateValue=state, StateReason=reason)
+
+    # Production as the runbook states it, but for what nobody reverted: the
+    # ACU range left at 1–4 after last week's incident, and the DB-connection
+    # alarm's actions disabled during a maintenance. And the instance's CA
+    # certificate expires in 20 days.
+    iam, lam, rds = client("iam"), client("lambda"), client("rds")
+    role = iam.create_role(RoleName=f"{SYSTEM}-api-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    empty_zip = b"PK\x05\x06" + b"\x00" * 18
+    lam.create_function(FunctionName=f"{SYSTEM}-api", Runtime="provided.al2023", Role=role,
+                        Handler="bootstrap", Code={"ZipFile": empty_zip})
+    lam.put_function_concurrency(FunctionName=f"{SYSTEM}-api", ReservedConcurrentExecutions=10)
+    rds.modify_db_cluster(DBClusterIdentifier=SYSTEM, DeletionProtection=True, ApplyImmediately=True,
+                          ServerlessV2ScalingConfiguration={"MinCapacity": 1, "MaxCapacity": 4})
+    cw.disable_alarm_actions(AlarmNames=[f"{SYSTEM}-database-connection-error"])
+    bed_control("/_bed/backdate", {"kind": "secret", "name": "goal-mandala/production/database", "rotation_days": 90})
+    valid_till = (now + datetime.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bed_control("/_bed/rds/certificates", {"certificates": {f"{SYSTEM}-instance-1": {
+        "ca": "rds-ca-rsa2048-g1", "valid_till": valid_till}}})
     print(json.dumps({"scheduled_time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+
+
+def health_revert():
+    """The operator reverts the ACU range, as the digest's next step says
+    (the ops-action part of the demo starts from the runbook's 0.5–2)."""
+    client("rds").modify_db_cluster(DBClusterIdentifier=SYSTEM, ApplyImmediately=True,
+                                    ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2})
 
 
 def audit():
@@ -326,6 +368,6 @@ if __name__ == "__main__":
                 "current-password": current_password, "costs": costs,
                 "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4]),
                 "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2]),
-                "health": health, "audit": audit,
+                "health": health, "health-revert": health_revert, "audit": audit,
                 "restore-event": lambda: restore_event(sys.argv[2] if len(sys.argv) > 2 else "")}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

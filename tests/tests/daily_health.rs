@@ -18,7 +18,7 @@ use daily_health::{DailyHealth, HealthConfig};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use shared::entry::handle;
-use shared::{Error, Report};
+use shared::{Error, FindingStatus, Report};
 
 const SYSTEM: &str = "goal-mandala-production";
 const SECRET: &str = "goal-mandala/production/database";
@@ -342,6 +342,13 @@ impl Production {
         self.seed_day(0, d).await;
     }
 
+    /// The 09:00 digest of [`NOW`] with the production state and `extra` settings.
+    async fn digest(&self, extra: &[(&str, &str)]) -> Report {
+        self.run(&self.state(extra), json!({"scheduled_time": NOW}))
+            .await
+            .unwrap()
+    }
+
     async fn run(&self, state: &DailyHealth, payload: Value) -> Result<Report, Error> {
         self.bed.forget_requests().unwrap();
         handle(state, LambdaEvent::new(payload.into(), Context::default())).await
@@ -587,19 +594,9 @@ async fn a_bad_day_flags_every_row_alarm_and_hygiene_line_with_its_remedy() {
     assert!(alarms[0]["since"].is_string());
     // The runbook's next step for each line that is not ok.
     assert!(report.next_steps.len() >= 13, "{:#?}", report.next_steps);
-    assert!(
-        report
-            .next_steps
-            .iter()
-            .any(|s| s.contains("put-bucket-versioning"))
-    );
-    assert!(
-        report
-            .next_steps
-            .iter()
-            .any(|s| s.contains("rotate-secret"))
-    );
-    assert!(report.next_steps.iter().any(|s| s.contains("force_rotate")));
+    assert!(has_step(&report, "put-bucket-versioning"));
+    assert!(has_step(&report, "rotate-secret"));
+    assert!(has_step(&report, "force_rotate"));
     assert!(report.title.contains("重大 3 件"), "{}", report.title);
     assert_eq!(p.inbox.take().await.unwrap().len(), 1);
 }
@@ -752,4 +749,447 @@ async fn no_output_carries_the_secret_and_english_reads_the_same() {
         );
     }
     assert_eq!(p.calls("GetSecretValue"), 0);
+}
+
+/// One change to production that nobody reverted (or a value at its limit).
+#[derive(Debug, Clone, Copy)]
+enum Drift {
+    Reserved(i32),
+    Provisioned(i32),
+    Capacity(f64, f64),
+    Retention(i32),
+    Window(&'static str),
+    NoDeletionProtection,
+    AlarmActionsDisabled,
+    AlarmThreshold(f64),
+    AlarmWithoutAction,
+    RotationDays(i64),
+    RotationOff,
+    Ttl(i64),
+}
+
+impl Production {
+    async fn drift(&self, drift: Drift) {
+        let sdk = self.bed.sdk_config();
+        let lambda = aws_sdk_lambda::Client::new(&sdk);
+        let rds = aws_sdk_rds::Client::new(&sdk);
+        let modify = || {
+            rds.modify_db_cluster()
+                .db_cluster_identifier(SYSTEM)
+                .apply_immediately(true)
+        };
+        let alarm = |suffix: &str, threshold: f64, with_action: bool| {
+            let mut put = self
+                .cloudwatch
+                .put_metric_alarm()
+                .alarm_name(format!("{SYSTEM}-{suffix}"))
+                .namespace("AWS/Lambda")
+                .metric_name("Errors")
+                .statistic(Statistic::Sum)
+                .period(300)
+                .evaluation_periods(1)
+                .threshold(threshold)
+                .comparison_operator(ComparisonOperator::GreaterThanThreshold);
+            if with_action {
+                put = put.alarm_actions(&self.inbox.topic_arn);
+            }
+            put
+        };
+        match drift {
+            Drift::Reserved(n) => {
+                lambda
+                    .put_function_concurrency()
+                    .function_name(API_FUNCTION)
+                    .reserved_concurrent_executions(n)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Drift::Provisioned(n) => {
+                lambda
+                    .put_provisioned_concurrency_config()
+                    .function_name(API_FUNCTION)
+                    .qualifier("live")
+                    .provisioned_concurrent_executions(n)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Drift::Capacity(min, max) => {
+                modify()
+                    .serverless_v2_scaling_configuration(
+                        aws_sdk_rds::types::ServerlessV2ScalingConfiguration::builder()
+                            .min_capacity(min)
+                            .max_capacity(max)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Drift::Retention(days) => {
+                modify().backup_retention_period(days).send().await.unwrap();
+            }
+            Drift::Window(window) => {
+                modify()
+                    .preferred_backup_window(window)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Drift::NoDeletionProtection => {
+                modify().deletion_protection(false).send().await.unwrap();
+            }
+            Drift::AlarmActionsDisabled => {
+                self.cloudwatch
+                    .disable_alarm_actions()
+                    .alarm_names(format!("{SYSTEM}-high-latency"))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Drift::AlarmThreshold(t) => {
+                alarm("high-error-rate", t, true).send().await.unwrap();
+            }
+            Drift::AlarmWithoutAction => {
+                alarm("database-connection-error", 1.0, false)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Drift::RotationDays(days) => {
+                self.bed
+                    .backdate(&json!({"kind": "secret", "name": SECRET, "rotation_days": days}))
+                    .unwrap();
+            }
+            Drift::RotationOff => {
+                self.bed
+                    .backdate(&json!({"kind": "secret", "name": SECRET, "rotation_enabled": false}))
+                    .unwrap();
+            }
+            Drift::Ttl(seconds) => {
+                self.bed
+                    .seed_cache_policy(
+                        &json!({"id": CACHE_POLICY, "name": "frontend", "min_ttl": 1,
+                        "default_ttl": seconds, "max_ttl": 31536000}),
+                    )
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// Whether a next step of `report` says `needle`.
+fn has_step(report: &Report, needle: &str) -> bool {
+    report.next_steps.iter().any(|s| s.contains(needle))
+}
+
+/// The worst status among the findings `check` (the alarms have one each).
+fn worst(report: &Report, check: &str) -> FindingStatus {
+    let statuses: Vec<FindingStatus> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == check)
+        .map(|f| f.status)
+        .collect();
+    assert!(!statuses.is_empty(), "no finding {check}");
+    [
+        FindingStatus::Critical,
+        FindingStatus::Warning,
+        FindingStatus::Skipped,
+    ]
+    .into_iter()
+    .find(|s| statuses.contains(s))
+    .unwrap_or(FindingStatus::Ok)
+}
+
+#[tokio::test]
+async fn each_runbook_setting_is_judged_at_its_boundary() {
+    use Drift::*;
+    use FindingStatus::{Critical, Ok, Warning};
+    let cases = [
+        (Reserved(10), "runbook-lambda-concurrency", Ok),
+        (Reserved(11), "runbook-lambda-concurrency", Warning),
+        (Provisioned(1), "runbook-lambda-concurrency", Warning),
+        (Capacity(0.5, 2.0), "runbook-db-capacity", Ok),
+        (Capacity(1.0, 4.0), "runbook-db-capacity", Warning),
+        (Retention(7), "runbook-db-backup", Ok),
+        (Retention(6), "runbook-db-backup", Critical),
+        (Retention(8), "runbook-db-backup", Warning),
+        (Window("19:00-20:00"), "runbook-db-backup", Warning),
+        (
+            NoDeletionProtection,
+            "runbook-db-deletion-protection",
+            Warning,
+        ),
+        (AlarmActionsDisabled, "runbook-alarms", Warning),
+        (AlarmThreshold(10.0), "runbook-alarms", Warning),
+        (AlarmThreshold(5.0), "runbook-alarms", Ok),
+        (AlarmWithoutAction, "runbook-alarms", Warning),
+        (RotationDays(90), "runbook-secret-rotation", Ok),
+        (RotationDays(120), "runbook-secret-rotation", Warning),
+        (RotationOff, "runbook-secret-rotation", Warning),
+        (Ttl(86_400), "runbook-cloudfront-ttl", Ok),
+        (Ttl(3_600), "runbook-cloudfront-ttl", Warning),
+    ];
+    for (drift, check, expected) in cases {
+        let p = Production::start(&OK_ALARMS).await;
+        p.drift(drift).await;
+        let report = p.digest(&[]).await;
+        assert_eq!(
+            worst(&report, check),
+            expected,
+            "{drift:?}: {:#?}",
+            report.findings
+        );
+        // Every other conformance check is still ok: one drift, one finding.
+        let others: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.check.starts_with("runbook-") && f.check != check && f.status != Ok)
+            .map(|f| f.check.as_str())
+            .collect();
+        assert!(others.is_empty(), "{drift:?}: {others:?}");
+        assert_eq!(
+            p.calls("GetMetricData"),
+            1,
+            "still one GetMetricData request"
+        );
+        assert!(
+            p.bed
+                .writes()
+                .unwrap()
+                .iter()
+                .all(|w| w.name() == "sns:Publish")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_drifted_production_reads_in_its_own_section_with_the_payload_that_reverts_it() {
+    let p = Production::start(&OK_ALARMS).await;
+    for drift in [
+        Drift::Capacity(1.0, 4.0),
+        Drift::Retention(1),
+        Drift::AlarmActionsDisabled,
+    ] {
+        p.drift(drift).await;
+    }
+    let report = p.digest(&[]).await;
+
+    let capacity = finding(&report, "runbook-db-capacity");
+    assert!(
+        capacity.detail.contains("1–4 ACU") && capacity.detail.contains("0.5–2 ACU"),
+        "{}",
+        capacity.detail
+    );
+    assert_eq!(capacity.section.as_deref(), Some("運用手順との差分"));
+    let backup = finding(&report, "runbook-db-backup");
+    assert_eq!(
+        (backup.status, backup.value, backup.threshold),
+        (FindingStatus::Critical, Some(1.0), Some(7.0))
+    );
+    assert!(
+        has_step(
+            &report,
+            r#"{"action": "set-db-capacity", "min": 0.5, "max": 2}"#
+        ),
+        "{:#?}",
+        report.next_steps
+    );
+    assert!(
+        report.next_steps.iter().any(
+            |s| s.contains("--backup-retention-period 7 --preferred-backup-window 18:00-19:00")
+        ),
+        "{:#?}",
+        report.next_steps
+    );
+    assert!(has_step(
+        &report,
+        &format!("enable-alarm-actions --alarm-names {SYSTEM}-high-latency")
+    ));
+    let rows = report.extra["conformance"].as_array().unwrap();
+    let capacity_row = rows
+        .iter()
+        .find(|r| r["check"] == "runbook-db-capacity")
+        .unwrap();
+    assert_eq!(capacity_row["current"], json!({"min": 1.0, "max": 4.0}));
+    assert_eq!(capacity_row["runbook"], json!({"min": 0.5, "max": 2.0}));
+    assert_eq!(report.severity, shared::Severity::Critical);
+
+    let text = shared::render::text(&report, shared::Lang::Ja, chrono_tz::Asia::Tokyo);
+    let section = text.find("■ 運用手順との差分").unwrap();
+    let scheduled = text.find("■ 予定された変更").unwrap();
+    assert!(
+        text.find("■ 確認結果").unwrap() < section && section < scheduled,
+        "{text}"
+    );
+    assert!(text.contains("項目は問題ありません"), "{text}");
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1, "one notification");
+}
+
+#[tokio::test]
+async fn scheduled_changes_and_the_automations_health_are_reported() {
+    let p = Production::start(&OK_ALARMS).await;
+    let now = at(NOW);
+    let sdk = p.bed.sdk_config();
+    let rds = aws_sdk_rds::Client::new(&sdk);
+    for n in [2, 3] {
+        rds.create_db_instance()
+            .db_instance_identifier(format!("{SYSTEM}-instance-{n}"))
+            .db_instance_class("db.serverless")
+            .engine("aurora-postgresql")
+            .db_cluster_identifier(SYSTEM)
+            .send()
+            .await
+            .unwrap();
+    }
+    let in_days = |d: i64| (now + TimeDelta::days(d)).to_rfc3339();
+    p.bed
+        .seed_certificates(&json!({
+            INSTANCE: {"valid_till": in_days(31)},
+            format!("{SYSTEM}-instance-2"): {"valid_till": in_days(30)},
+            format!("{SYSTEM}-instance-3"): {"valid_till": in_days(7)},
+        }))
+        .unwrap();
+    let arn = |kind: &str, id: &str| format!("arn:aws:rds:ap-northeast-1:123456789012:{kind}:{id}");
+    p.bed
+        .seed_maintenance(&json!([
+            {"resource": arn("cluster", SYSTEM), "action": "system-update",
+             "description": "Aurora PostgreSQL 15.4 patch", "auto_applied_after": in_days(13)},
+            {"resource": arn("db", INSTANCE), "action": "ca-certificate-rotation",
+             "description": "CA rotation", "current_apply_date": in_days(15)},
+            {"resource": arn("cluster", "another-cluster"), "action": "system-update",
+             "description": "not ours", "auto_applied_after": in_days(1)},
+        ]))
+        .unwrap();
+    // A rotation that began and never finished, and two failed runs queued.
+    let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+    sm.put_secret_value()
+        .secret_id(SECRET)
+        .secret_string(r#"{"password": "half-rotated-Secret-1"}"#)
+        .version_stages("AWSPENDING")
+        .send()
+        .await
+        .unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    for body in ["{}", "{}"] {
+        sqs.send_message()
+            .queue_url(&p.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let report = p.digest(&[("REPORT_LANG", "en")]).await;
+
+    let certificates: Vec<(FindingStatus, Option<f64>)> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "db-ca-expiry")
+        .map(|f| (f.status, f.value))
+        .collect();
+    assert_eq!(
+        certificates,
+        [
+            (FindingStatus::Ok, Some(31.0)),
+            (FindingStatus::Warning, Some(30.0)),
+            (FindingStatus::Critical, Some(7.0)),
+        ]
+    );
+    let maintenance: Vec<(FindingStatus, bool)> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "db-pending-maintenance")
+        .map(|f| (f.status, f.detail.contains("AWS applies it on")))
+        .collect();
+    assert_eq!(
+        maintenance,
+        [(FindingStatus::Warning, true), (FindingStatus::Ok, true)]
+    );
+    let scheduled = report.extra["scheduled_changes"].as_array().unwrap();
+    assert_eq!(
+        scheduled.len(),
+        2,
+        "another cluster's maintenance is not ours: {scheduled:?}"
+    );
+    assert_eq!(scheduled[0]["resource"], SYSTEM);
+    assert_eq!(scheduled[0]["action"], "system-update");
+    assert!(has_step(&report, "apply-pending-maintenance-action"));
+    let stuck = finding(&report, "secret-rotation-stuck");
+    assert_eq!(stuck.status, FindingStatus::Critical, "{}", stuck.detail);
+    assert!(
+        stuck.detail.contains("AWSPENDING") && stuck.detail.contains("began"),
+        "{}",
+        stuck.detail
+    );
+    assert!(has_step(
+        &report,
+        &format!("rotate-secret --secret-id {SECRET}")
+    ));
+    let failures = finding(&report, "automation-failures");
+    assert_eq!(
+        (failures.status, failures.value),
+        (FindingStatus::Warning, Some(2.0))
+    );
+    assert!(has_step(&report, "receive-message"));
+    assert!(
+        !serde_json::to_string(&report)
+            .unwrap()
+            .contains("half-rotated-Secret-1")
+    );
+}
+
+#[tokio::test]
+async fn a_denied_production_source_skips_only_its_own_checks() {
+    let p = Production::start(&OK_ALARMS).await;
+    p.bed
+        .set_faults(&json!([
+            {"service": "lambda", "code": "AccessDeniedException", "status": 403},
+            {"service": "rds", "operation": "DescribePendingMaintenanceActions", "code": "AccessDenied", "status": 403},
+        ]))
+        .unwrap();
+    let report = p.digest(&[("REPORT_LANG", "en")]).await;
+    let concurrency = finding(&report, "runbook-lambda-concurrency");
+    assert_eq!(concurrency.status, FindingStatus::Skipped);
+    assert!(
+        concurrency.detail.contains("AccessDeniedException"),
+        "{}",
+        concurrency.detail
+    );
+    assert_eq!(
+        finding(&report, "db-pending-maintenance").status,
+        FindingStatus::Skipped
+    );
+    for check in [
+        "runbook-db-capacity",
+        "runbook-db-backup",
+        "db-ca-expiry",
+        "runbook-cloudfront-ttl",
+    ] {
+        assert_eq!(finding(&report, check).status, FindingStatus::Ok, "{check}");
+    }
+    assert_eq!(report.severity, shared::Severity::Info);
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+
+    // Without the optional variables, their checks say so (no call made).
+    let p = Production::start(&OK_ALARMS).await;
+    let mut state_env = p.inbox.env(&[("FRONTEND_BUCKET", BUCKET)]);
+    state_env.set("REPORT_LANG", "en");
+    let state = DailyHealth::new(
+        HealthConfig::from_env(&state_env).unwrap(),
+        &p.bed.function_sdk_config("daily-health"),
+    )
+    .unwrap();
+    let report = p.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+    assert_eq!(
+        finding(&report, "runbook-cloudfront-ttl").status,
+        FindingStatus::Skipped
+    );
+    assert_eq!(
+        finding(&report, "automation-failures").status,
+        FindingStatus::Skipped
+    );
+    assert_eq!(p.calls("GetCachePolicy") + p.calls("GetQueueAttributes"), 0);
 }

@@ -7,7 +7,6 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use shared::gather::Skip;
-use shared::render::number;
 use shared::time::format_local;
 use shared::{Finding, FindingStatus};
 
@@ -27,7 +26,8 @@ fn shown(v: &Value) -> String {
     match v {
         Value::Null => "—".to_owned(),
         Value::String(s) => s.clone(),
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), number),
+        // 0.5 → "0.5", 2.0 → "2": the runbook's way of writing them.
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f}")),
         other => other.to_string(),
     }
 }

@@ -1,5 +1,5 @@
 """What ops-action relies on and moto lacks or gets wrong, served as AWS does
-(TESTBED.md "For ops-action"):
+(each measured against moto 5.2.5):
 
 Lambda
   - GetAccountSettings (moto: 404): ConcurrentExecutions is the account's

@@ -1,4 +1,4 @@
-"""RDS's scheduled changes, which moto lacks (TESTBED: DescribePendingMaintenanceActions
+"""RDS's scheduled changes, which moto 5.2.5 lacks (DescribePendingMaintenanceActions
 is not implemented, DescribeDBInstances has no CertificateDetails), served in AWS's shape.
 
 Control endpoints (JSON):

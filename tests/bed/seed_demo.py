@@ -45,7 +45,7 @@ def db_secret(port):
 def begin_rotation():
     """Starts a rotation as Secrets Manager does and prints its token: a new
     version staged AWSPENDING, AWSCURRENT left where it was (moto moves it
-    itself, see TESTBED.md, so the labels are put back)."""
+    itself when RotateSecret has no rotation Lambda, so the labels are put back)."""
     sm = client("secretsmanager")
     secret = "goal-mandala/production/database"
     stages = sm.describe_secret(SecretId=secret)["VersionIdsToStages"]

@@ -44,7 +44,8 @@ pub async fn label(
 
 /// Starts a rotation as Secrets Manager would and returns its token: a new
 /// version staged `AWSPENDING`, `AWSCURRENT` and `AWSPREVIOUS` where they
-/// were (TESTBED.md: moto moves `AWSCURRENT` itself, so the labels are put
+/// were (moto's `RotateSecret` without a rotation Lambda moves `AWSCURRENT`
+/// onto the new, empty version itself — AWS does not — so the labels are put
 /// back; a finished rotation's `AWSPENDING` is removed first, as AWS does).
 pub async fn begin(sm: &Client, secret: &str) -> Result<String, BedError> {
     let before = stages(sm, secret).await?;

@@ -103,8 +103,8 @@ impl Rotation {
     }
 
     /// Starts a rotation as Secrets Manager would: a new version staged
-    /// AWSPENDING, AWSCURRENT and AWSPREVIOUS where they were (TESTBED.md:
-    /// moto moves AWSCURRENT itself, so the labels are put back).
+    /// AWSPENDING, AWSCURRENT and AWSPREVIOUS where they were (moto moves
+    /// AWSCURRENT itself, so the labels are put back: `bed::rotation::begin`).
     async fn begin(&self) -> String {
         let holder = |stages: &[(String, Vec<String>)], stage: &str| {
             stages

@@ -636,3 +636,41 @@ async fn a_failing_source_is_a_skipped_finding_and_bad_input_is_refused() {
     }
     assert!(p.inbox.take().await.unwrap().is_empty());
 }
+
+/// Alarm notifications as AWS has sent them through SNS — an older message
+/// without `AlarmArn`, a composite alarm (no trigger), an anomaly-detection
+/// alarm (no single metric, no threshold) — each get a report.
+#[tokio::test]
+async fn sns_alarm_shapes_aws_sends_each_get_a_report() {
+    let p = Production::start().await;
+    let state = p.state(&[("REPORT_LANG", "en")]);
+    let sns = |message: Value| {
+        json!({"Records": [{"EventSource": "aws:sns", "Sns": {
+            "TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:goal-mandala-production-alarms",
+            "Message": message.to_string()}}]})
+    };
+    let changed = p
+        .changed_at
+        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string();
+    for (message, state_prefix) in [
+        (
+            json!({"AlarmName": "goal-mandala-production-api-down", "AlarmDescription": null,
+                   "NewStateValue": "ALARM", "OldStateValue": "OK", "StateChangeTime": changed,
+                   "NewStateReason": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:goal-mandala-production-high-latency transitioned to ALARM",
+                   "AlarmRule": "ALARM(goal-mandala-production-high-latency) AND ALARM(goal-mandala-production-high-error-rate)"}),
+            "[ALARM]",
+        ),
+        (
+            json!({"AlarmName": "goal-mandala-production-requests-anomaly", "NewStateValue": "INSUFFICIENT_DATA",
+                   "StateChangeTime": changed,
+                   "Trigger": {"ThresholdMetricId": "ad1", "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+                               "Metrics": [{"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"}]}}),
+            "[INSUFFICIENT_DATA]",
+        ),
+    ] {
+        let report = p.triage(&state, sns(message.clone())).await.unwrap();
+        assert!(report.title.starts_with(state_prefix), "{}", report.title);
+        assert!(report.extra["playbook"].is_string(), "{message}");
+    }
+}

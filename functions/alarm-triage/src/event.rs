@@ -6,8 +6,8 @@ use aws_lambda_events::cloudwatch_alarms::{
     CloudWatchAlarm, CloudWatchAlarmData, CloudWatchAlarmStateReasonData, CloudWatchAlarmStateValue,
 };
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use aws_lambda_events::sns::{CloudWatchAlarmPayload, SnsEvent};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 use shared::Error;
 
@@ -255,17 +255,71 @@ fn metric_of_configuration(configuration: &Value) -> Option<MetricRef> {
     })
 }
 
+/// The CloudWatch alarm notification SNS delivers, read leniently: the
+/// fields messages of every year carry are required (name, new state, time);
+/// what older messages, metric-math, anomaly-detection and composite alarms
+/// leave out or set to `null` (`AlarmArn`, `AlarmDescription`, a `Trigger`
+/// without `TreatMissingData`, `EvaluateLowSampleCountPercentile`,
+/// `MetricName` or at all) is optional. Unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SnsAlarmMessage {
+    alarm_name: String,
+    #[serde(default)]
+    alarm_arn: Option<String>,
+    new_state_value: String,
+    #[serde(default)]
+    new_state_reason: Option<String>,
+    state_change_time: String,
+    #[serde(default)]
+    old_state_value: Option<String>,
+    #[serde(default)]
+    trigger: Option<SnsTrigger>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SnsTrigger {
+    #[serde(default)]
+    metric_name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    statistic: Option<String>,
+    #[serde(default)]
+    extended_statistic: Option<String>,
+    #[serde(default)]
+    dimensions: Option<Vec<SnsDimension>>,
+    #[serde(default)]
+    period: Option<i64>,
+    #[serde(default)]
+    threshold: Option<f64>,
+    #[serde(default)]
+    comparison_operator: Option<String>,
+}
+
+/// SNS writes a trigger's dimensions in lower case.
+#[derive(Debug, Deserialize)]
+struct SnsDimension {
+    name: String,
+    value: String,
+}
+
 fn from_sns(payload: Value) -> Result<AlarmEvent, Error> {
-    let event: SnsEvent = typed(payload, "SNS notification")?;
-    let record = event
-        .records
-        .into_iter()
-        .next()
-        .ok_or_else(|| invalid("at least one record in `Records`"))?;
-    let message: Value = serde_json::from_str(&record.sns.message).map_err(|_| {
+    // Only what the triage reads is required of the SNS record itself.
+    let sns = payload
+        .get("Records")
+        .and_then(Value::as_array)
+        .and_then(|records| records.first())
+        .and_then(|record| record.get("Sns"))
+        .ok_or_else(|| invalid("at least one record in `Records` with an `Sns` object"))?;
+    let text = sns.get("Message").and_then(Value::as_str).ok_or_else(|| {
+        invalid("`Records[0].Sns.Message` to be a CloudWatch alarm notification (JSON text)")
+    })?;
+    let message: Value = serde_json::from_str(text).map_err(|_| {
         invalid("`Records[0].Sns.Message` to be a CloudWatch alarm notification (JSON)")
     })?;
-    let alarm: CloudWatchAlarmPayload = typed(message, "CloudWatch alarm notification")?;
+    let alarm: SnsAlarmMessage = typed(message, "CloudWatch alarm notification")?;
     let state = AlarmState::parse(&alarm.new_state_value).ok_or_else(|| {
         Error::InvalidInput(format!(
             "`NewStateValue` `{}` is not an alarm state",
@@ -278,34 +332,47 @@ fn from_sns(payload: Value) -> Result<AlarmEvent, Error> {
             alarm.state_change_time
         ))
     })?;
-    let trigger = &alarm.trigger;
-    let metric = match (&trigger.namespace, &trigger.metric_name) {
+    let arn = alarm.alarm_arn.filter(|a| !a.is_empty());
+    // Without the alarm's ARN, the topic's: an alarm notifies topics of its own region.
+    let region = arn.as_deref().and_then(region_of).or_else(|| {
+        sns.get("TopicArn")
+            .and_then(Value::as_str)
+            .and_then(region_of)
+    });
+    let trigger = alarm.trigger.as_ref();
+    // A metric-math or anomaly-detection alarm has no single metric.
+    let metric = trigger.and_then(|t| match (&t.namespace, &t.metric_name) {
         (Some(namespace), Some(name)) => Some(MetricRef {
             namespace: namespace.clone(),
             name: name.clone(),
-            dimensions: trigger
+            dimensions: t
                 .dimensions
                 .iter()
+                .flatten()
                 .map(|d| (d.name.clone(), d.value.clone()))
                 .collect(),
-            stat: trigger.statistic.clone().map(|s| title_case(&s)),
-            period: Some(trigger.period),
+            stat: t
+                .statistic
+                .as_deref()
+                .map(title_case)
+                .or_else(|| t.extended_statistic.clone()),
+            period: t.period,
         }),
         _ => None,
-    };
+    });
     Ok(AlarmEvent {
         source: AlarmSource::Sns,
-        region: region_of(&alarm.alarm_arn),
-        arn: (!alarm.alarm_arn.is_empty()).then(|| alarm.alarm_arn.clone()),
+        region,
+        arn,
         name: alarm.alarm_name,
         state,
-        previous_state: AlarmState::parse(&alarm.old_state_value),
-        reason: alarm.new_state_reason,
+        previous_state: alarm.old_state_value.as_deref().and_then(AlarmState::parse),
+        reason: alarm.new_state_reason.unwrap_or_default(),
         changed_at,
         previous_changed_at: None,
         metric,
-        threshold: Some(trigger.threshold),
-        comparison: Some(trigger.comparison_operator.clone()),
+        threshold: trigger.and_then(|t| t.threshold),
+        comparison: trigger.and_then(|t| t.comparison_operator.clone()),
         datapoints: Vec::new(),
     })
 }
@@ -365,6 +432,83 @@ mod tests {
         assert_eq!(e.threshold, Some(5.0));
         assert_eq!(e.datapoints.len(), 2);
         assert_eq!(e.datapoints[0].value, Some(42.0));
+    }
+
+    fn sns(message: Value) -> Value {
+        json!({"Records": [{"EventSource": "aws:sns", "Sns": {
+            "TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:goal-mandala-production-alarms",
+            "Message": message.to_string()}}]})
+    }
+
+    #[test]
+    fn sns_messages_of_earlier_years_and_of_math_and_composite_alarms_are_read() {
+        // An older message: no AlarmArn, a null description, a trigger without
+        // TreatMissingData or EvaluateLowSampleCountPercentile.
+        let old = parse_alarm_event(sns(json!({
+            "AlarmName": "goal-mandala-production-high-latency", "AlarmDescription": null,
+            "AWSAccountId": "123456789012", "NewStateValue": "ALARM",
+            "NewStateReason": "Threshold Crossed: 1 datapoint [3120.5 (28/11/26 01:00:00)] was greater than the threshold (2000.0).",
+            "StateChangeTime": "2019-02-28T01:05:00.123+0000", "Region": "Asia Pacific (Tokyo)",
+            "OldStateValue": "OK",
+            "Trigger": {"MetricName": "Latency", "Namespace": "AWS/ApiGateway", "StatisticType": "Statistic",
+                        "Statistic": "AVERAGE", "Unit": null,
+                        "Dimensions": [{"name": "ApiName", "value": "goal-mandala-production"}],
+                        "Period": 300, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
+                        "Threshold": 2000.0}
+        })))
+        .unwrap();
+        assert_eq!(old.arn, None);
+        assert_eq!(
+            old.region.as_deref(),
+            Some("ap-northeast-1"),
+            "from the topic's ARN"
+        );
+        assert_eq!(
+            old.metric.as_ref().map(|m| m.name.as_str()),
+            Some("Latency")
+        );
+        assert_eq!(old.threshold, Some(2000.0));
+
+        // A metric-math alarm: the trigger has Metrics, no single metric.
+        let math = parse_alarm_event(sns(json!({
+            "AlarmName": "goal-mandala-production-high-error-rate",
+            "AlarmArn": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:goal-mandala-production-high-error-rate",
+            "NewStateValue": "ALARM", "NewStateReason": "Threshold Crossed", "OldStateValue": "OK",
+            "StateChangeTime": "2026-11-28T01:05:00.123+0000",
+            "Trigger": {"Period": 60, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
+                        "Threshold": 5.0, "TreatMissingData": "notBreaching",
+                        "Metrics": [{"Expression": "100 * errors / invocations", "Id": "rate", "ReturnData": true}]}
+        })))
+        .unwrap();
+        assert_eq!(math.metric, None);
+        assert_eq!(math.threshold, Some(5.0));
+
+        // An anomaly-detection alarm: a threshold metric id, no threshold.
+        let anomaly = parse_alarm_event(sns(json!({
+            "AlarmName": "goal-mandala-production-requests-anomaly", "NewStateValue": "ALARM",
+            "StateChangeTime": "2026-11-28T01:05:00.123+0000",
+            "Trigger": {"ThresholdMetricId": "ad1", "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+                        "Metrics": [{"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"}]}
+        })))
+        .unwrap();
+        assert_eq!((anomaly.threshold, anomaly.reason.as_str()), (None, ""));
+
+        // A composite alarm: an AlarmRule and no trigger at all.
+        let composite = parse_alarm_event(sns(json!({
+            "AlarmName": "goal-mandala-production-api-down", "AlarmDescription": null,
+            "NewStateValue": "OK", "OldStateValue": "ALARM",
+            "NewStateReason": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:goal-mandala-production-high-latency transitioned to OK",
+            "StateChangeTime": "2026-11-28T02:05:00.000+0000",
+            "AlarmRule": "ALARM(goal-mandala-production-high-latency) AND ALARM(goal-mandala-production-high-error-rate)"
+        })))
+        .unwrap();
+        assert_eq!((composite.state, composite.metric), (AlarmState::Ok, None));
+
+        // Not an alarm at all: InvalidInput.
+        for not_alarm in [json!({"hello": "world"}), json!({"AlarmName": "x"})] {
+            let err = parse_alarm_event(sns(not_alarm)).unwrap_err();
+            assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+        }
     }
 
     #[test]

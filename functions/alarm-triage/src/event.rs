@@ -512,6 +512,55 @@ mod tests {
     }
 
     #[test]
+    fn composite_and_metric_math_alarms_arrive_through_eventbridge_and_lambda_actions() {
+        // reasonData is a JSON string; a composite alarm's lists its triggering alarms.
+        let composite = json!({
+            "alarmName": "goal-mandala-production-api-down",
+            "state": {"value": "ALARM",
+                      "reason": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:goal-mandala-production-high-latency transitioned to ALARM at Friday 27 November, 2026 16:04:00 UTC",
+                      "reasonData": "{\"triggeringAlarms\": [{\"arn\": \"arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:goal-mandala-production-high-latency\", \"state\": {\"value\": \"ALARM\", \"timestamp\": \"2026-11-27T16:04:00.138+0000\"}}]}",
+                      "timestamp": "2026-11-27T16:05:00.138+0000"},
+            "previousState": {"value": "OK", "reason": "", "timestamp": "2026-11-27T10:00:00.000+0000",
+                              "actionsSuppressedBy": "WaitPeriod", "actionsSuppressedReason": "Actions suppressed by WaitPeriod"},
+            "configuration": {"alarmRule": "ALARM(goal-mandala-production-high-latency)",
+                              "actionsSuppressor": "goal-mandala-production-maintenance",
+                              "actionsSuppressorWaitPeriod": 120, "actionsSuppressorExtensionPeriod": 180}
+        });
+        let math = json!({
+            "alarmName": "goal-mandala-production-high-error-rate",
+            "state": {"value": "ALARM", "reason": "Threshold Crossed: 1 datapoint [6.2] was greater than the threshold (5.0).",
+                      "timestamp": "2026-11-27T16:05:00.138+0000"},
+            "previousState": {"value": "OK", "reason": "", "timestamp": "2026-11-27T10:00:00.000+0000"},
+            "configuration": {"metrics": [
+                {"id": "rate", "expression": "100 * errors / invocations", "label": "error rate", "returnData": true},
+                {"id": "errors", "metricStat": {"metric": {"namespace": "AWS/Lambda", "name": "Errors",
+                    "dimensions": {"FunctionName": "goal-mandala-production-api"}}, "period": 60, "stat": "Sum"}, "returnData": false}
+            ]}
+        });
+        for data in [composite, math] {
+            let eventbridge = json!({
+                "version": "0", "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+                "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch",
+                "account": "123456789012", "time": "2026-11-27T16:05:00Z", "region": "ap-northeast-1",
+                "resources": [format!("arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:{}", data["alarmName"].as_str().unwrap())],
+                "detail": data.clone()
+            });
+            let e = parse_alarm_event(eventbridge).unwrap();
+            assert_eq!(e.state, AlarmState::Alarm, "{data}");
+            assert_eq!(e.region.as_deref(), Some("ap-northeast-1"));
+            let action = json!({
+                "source": "aws.cloudwatch", "alarmArn": format!("arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:{}", data["alarmName"].as_str().unwrap()),
+                "accountId": "123456789012", "time": "2026-11-27T16:05:00.138+0000", "region": "ap-northeast-1",
+                "alarmData": data
+            });
+            assert_eq!(
+                parse_alarm_event(action).unwrap().source,
+                AlarmSource::LambdaAction
+            );
+        }
+    }
+
+    #[test]
     fn an_sns_wrapped_alarm_takes_its_region_from_the_arn_not_the_display_name() {
         let e = parse_alarm_event(sample("sns-high-latency.json")).unwrap();
         assert_eq!(e.source, AlarmSource::Sns);

@@ -163,6 +163,27 @@ pub fn text(report: &Report, lang: Lang, tz: Tz) -> String {
     out
 }
 
+/// The conversation a report belongs to in a chat channel, decided here for
+/// every function: each state change (and reminder) of one alarm in the
+/// alarm's thread, an ops-action run in the thread of its action on its
+/// target; everything else — the scheduled reports above all — is a message
+/// of its own (`null`: no thread).
+pub fn thread_id(report: &Report) -> Option<String> {
+    let extra = |key: &str| report.extra.get(key).and_then(Value::as_str);
+    match report.function.as_str() {
+        "alarm-triage" => extra("alarm").map(|alarm| match extra("region") {
+            Some(region) => format!("alarm-triage/{region}/{alarm}"),
+            None => format!("alarm-triage/{alarm}"),
+        }),
+        "ops-action" => match (extra("action"), extra("target")) {
+            (Some(action), Some(target)) => Some(format!("ops-action/{action}/{target}")),
+            (Some(action), None) => Some(format!("ops-action/{action}")),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Longest Chatbot description we send; the channel shows the rest in the email.
 const CHATBOT_DESCRIPTION_MAX: usize = 3_500;
 
@@ -227,7 +248,7 @@ pub fn chatbot(report: &Report, lang: Lang, tz: Tz) -> Value {
             "keywords": [report.function.as_str(), report.severity.as_str()],
         },
         "metadata": {
-            "threadId": report.function,
+            "threadId": thread_id(report),
             "summary": report.title,
             "eventType": report.function,
             "relatedResources": resources,
@@ -289,6 +310,57 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("- [OK] runbook-db-backup"), "{text}");
+    }
+
+    #[test]
+    fn an_alarm_has_one_thread_an_ops_action_its_own_and_scheduled_reports_none() {
+        let at = DateTime::parse_from_rfc3339("2026-11-28T19:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let report = |function: &str, extra: &[(&str, &str)]| {
+            let mut b = ReportBuilder::new(function, at, false);
+            for (k, v) in extra {
+                b.extra(k, *v);
+            }
+            b.build("t", "s")
+        };
+        let thread = |r: &Report| {
+            chatbot(r, Lang::Ja, chrono_tz::Asia::Tokyo)["metadata"]["threadId"].clone()
+        };
+        let alarm = [
+            ("alarm", "goal-mandala-production-high-latency"),
+            ("region", "ap-northeast-1"),
+        ];
+        assert_eq!(
+            thread(&report("alarm-triage", &alarm)),
+            json!("alarm-triage/ap-northeast-1/goal-mandala-production-high-latency")
+        );
+        let other = [
+            ("alarm", "goal-mandala-production-high-error-rate"),
+            ("region", "ap-northeast-1"),
+        ];
+        assert_ne!(
+            thread(&report("alarm-triage", &alarm)),
+            thread(&report("alarm-triage", &other))
+        );
+        assert_eq!(
+            thread(&report(
+                "ops-action",
+                &[
+                    ("action", "set-db-capacity"),
+                    ("target", "goal-mandala-production")
+                ]
+            )),
+            json!("ops-action/set-db-capacity/goal-mandala-production")
+        );
+        for scheduled in [
+            "daily-health",
+            "budget-alert",
+            "security-audit",
+            "nightly-snapshot",
+        ] {
+            assert_eq!(thread(&report(scheduled, &[])), Value::Null, "{scheduled}");
+        }
     }
 
     #[test]

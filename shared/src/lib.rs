@@ -11,6 +11,8 @@ pub mod entry;
 pub mod error;
 pub mod event;
 pub mod gather;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod lang;
 pub mod notify;
 #[cfg(feature = "postgres")]

@@ -8,67 +8,12 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+pub use shared::lambda::Concurrency;
 use shared::runbook::Runbook;
 use shared::{Error, FindingStatus};
 
 use crate::alarms::{AlarmFacts, SUFFIXES};
 use crate::hygiene::SecretFacts;
-
-/// The API function's concurrency (`GetFunctionConcurrency`,
-/// `ListProvisionedConcurrencyConfigs`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Concurrency {
-    /// Reserved concurrency; `None`: none set.
-    pub reserved: Option<i64>,
-    /// Provisioned concurrency per qualifier (alias or version).
-    pub provisioned: Vec<(String, i64)>,
-}
-
-impl Concurrency {
-    /// Provisioned concurrency over every qualifier.
-    pub fn provisioned_total(&self) -> i64 {
-        self.provisioned.iter().map(|(_, n)| n).sum()
-    }
-}
-
-/// Reads the API function's reserved and provisioned concurrency.
-pub async fn concurrency(
-    client: &aws_sdk_lambda::Client,
-    function: &str,
-) -> Result<Concurrency, Error> {
-    let reserved = client
-        .get_function_concurrency()
-        .function_name(function)
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetFunctionConcurrency", e))?
-        .reserved_concurrent_executions()
-        .map(i64::from);
-    let mut provisioned = Vec::new();
-    let mut pages = client
-        .list_provisioned_concurrency_configs()
-        .function_name(function)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("ListProvisionedConcurrencyConfigs", e))?;
-        for config in page.provisioned_concurrency_configs() {
-            let qualifier = config
-                .function_arn()
-                .and_then(|arn| arn.rsplit(':').next())
-                .unwrap_or_default()
-                .to_owned();
-            let count = config
-                .requested_provisioned_concurrent_executions()
-                .map_or(0, i64::from);
-            provisioned.push((qualifier, count));
-        }
-    }
-    Ok(Concurrency {
-        reserved,
-        provisioned,
-    })
-}
 
 /// The cluster's settings the runbook states (`DescribeDBClusters`).
 #[derive(Debug, Clone, PartialEq)]

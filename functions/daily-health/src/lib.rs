@@ -133,7 +133,7 @@ async fn read_production(state: &DailyHealth) -> Production {
     let common = &config.common;
     let cluster_id = common.db_cluster_id.as_str();
     let (concurrency, cluster, certificates, ttl, failures) = tokio::join!(
-        bounded(conformance::concurrency(
+        bounded(shared::lambda::concurrency(
             &state.lambda,
             &common.api_function_name
         )),

@@ -46,43 +46,29 @@ impl Texts {
     /// One conformance line: what production has, what the runbook says.
     pub(crate) fn conformance_finding(&self, c: &Conformance, t: Targets) -> Finding {
         let (c_, r) = (&c.current, &c.runbook);
+        let cur = |key: &str| shown(&c_[key]);
+        let book = |key: &str| shown(&r[key]);
         let detail = match c.check.as_str() {
-            "runbook-lambda-concurrency" => self.ja_en(
-                format!(
-                    "{}: 予約同時実行数 {}、プロビジョンド {}（運用手順: {}、{}）",
-                    t.function,
-                    shown(&c_["reserved"]),
-                    shown(&c_["provisioned"]),
-                    shown(&r["reserved"]),
-                    shown(&r["provisioned"])
-                ),
-                format!(
-                    "{}: reserved concurrency {}, provisioned {} (runbook: {}, {})",
-                    t.function,
-                    shown(&c_["reserved"]),
-                    shown(&c_["provisioned"]),
-                    shown(&r["reserved"]),
-                    shown(&r["provisioned"])
-                ),
-            ),
-            "runbook-db-capacity" => self.ja_en(
-                format!(
-                    "{}: {}–{} ACU（運用手順: {}–{} ACU）",
-                    t.cluster,
-                    shown(&c_["min"]),
-                    shown(&c_["max"]),
-                    shown(&r["min"]),
-                    shown(&r["max"])
-                ),
-                format!(
-                    "{}: {}–{} ACU (runbook: {}–{} ACU)",
-                    t.cluster,
-                    shown(&c_["min"]),
-                    shown(&c_["max"]),
-                    shown(&r["min"]),
-                    shown(&r["max"])
-                ),
-            ),
+            "runbook-lambda-concurrency" => {
+                let (f, cr, cp) = (t.function, cur("reserved"), cur("provisioned"));
+                let (rr, rp) = (book("reserved"), book("provisioned"));
+                self.ja_en(
+                    format!(
+                        "{f}: 予約同時実行数 {cr}、プロビジョンド {cp}（運用手順: {rr}、{rp}）"
+                    ),
+                    format!(
+                        "{f}: reserved concurrency {cr}, provisioned {cp} (runbook: {rr}, {rp})"
+                    ),
+                )
+            }
+            "runbook-db-capacity" => {
+                let (cl, cmin, cmax) = (t.cluster, cur("min"), cur("max"));
+                let (rmin, rmax) = (book("min"), book("max"));
+                self.ja_en(
+                    format!("{cl}: {cmin}–{cmax} ACU（運用手順: {rmin}–{rmax} ACU）"),
+                    format!("{cl}: {cmin}–{cmax} ACU (runbook: {rmin}–{rmax} ACU)"),
+                )
+            }
             "runbook-db-backup" => {
                 let lost =
                     if c.differs.contains(&"retention") && c.status == FindingStatus::Critical {
@@ -93,25 +79,12 @@ impl Texts {
                     } else {
                         ""
                     };
+                let (cl, days, window) = (t.cluster, cur("retention_days"), cur("window_utc"));
+                let (rdays, rwindow, zone) =
+                    (book("retention_days"), book("window_local"), self.zone());
                 self.ja_en(
-                    format!(
-                        "{}: 自動バックアップ保持 {} 日、ウィンドウ {} UTC（運用手順: {} 日、{} {}）{lost}",
-                        t.cluster,
-                        shown(&c_["retention_days"]),
-                        shown(&c_["window_utc"]),
-                        shown(&r["retention_days"]),
-                        shown(&r["window_local"]),
-                        self.zone()
-                    ),
-                    format!(
-                        "{}: automated backups kept {} days, window {} UTC (runbook: {} days, {} {}){lost}",
-                        t.cluster,
-                        shown(&c_["retention_days"]),
-                        shown(&c_["window_utc"]),
-                        shown(&r["retention_days"]),
-                        shown(&r["window_local"]),
-                        self.zone()
-                    ),
+                    format!("{cl}: 自動バックアップ保持 {days} 日、ウィンドウ {window} UTC（運用手順: {rdays} 日、{rwindow} {zone}）{lost}"),
+                    format!("{cl}: automated backups kept {days} days, window {window} UTC (runbook: {rdays} days, {rwindow} {zone}){lost}"),
                 )
             }
             "runbook-db-deletion-protection" => self.ja_en(

@@ -36,39 +36,11 @@ async fn account(client: &Client, function: &str) -> Result<Account, Error> {
         .ok_or_else(|| {
             Error::Unexpected("GetAccountSettings gave no UnreservedConcurrentExecutions".into())
         })?;
-    let reserved = client
-        .get_function_concurrency()
-        .function_name(function)
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetFunctionConcurrency", e))?
-        .reserved_concurrent_executions()
-        .map(i64::from);
-    let mut provisioned = Vec::new();
-    let mut pages = client
-        .list_provisioned_concurrency_configs()
-        .function_name(function)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("ListProvisionedConcurrencyConfigs", e))?;
-        for config in page.provisioned_concurrency_configs() {
-            let qualifier = config
-                .function_arn()
-                .and_then(|arn| arn.rsplit(':').next())
-                .unwrap_or_default()
-                .to_owned();
-            let count = config
-                .requested_provisioned_concurrent_executions()
-                .or(config.allocated_provisioned_concurrent_executions())
-                .unwrap_or(0);
-            provisioned.push((qualifier, i64::from(count)));
-        }
-    }
+    let now = shared::lambda::concurrency(client, function).await?;
     Ok(Account {
         unreserved,
-        reserved,
-        provisioned,
+        reserved: now.reserved,
+        provisioned: now.provisioned,
     })
 }
 

@@ -1,7 +1,7 @@
 # goal-mandala-ops — the two commands a newcomer needs:
 #   make demo   an emulated goal-mandala-production, every function run, reports printed
 #   make test   everything the tests need installed, then all the tests
-.PHONY: demo test lint ci bench bed tools postgres clean-venv
+.PHONY: demo test lint ci bench cli bed tools postgres clean-venv
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
@@ -20,11 +20,15 @@ test: bed tools postgres
 	cargo test --workspace --locked
 	$(PY) tests/permissions.py
 
+# gmops, the operators' command line, into ~/.cargo/bin.
+cli:
+	cargo install --locked --path cli
+
 # Cold start, memory and size of every function's release bootstrap (each
 # built on its own, as `sam build` does), the classifier's throughput and a
 # rotation's calls per step. Reports figures; asserts no time.
 bench: bed postgres
-	for f in $(FUNCTIONS); do cargo build --release --locked -q -p $$f || exit 1; done
+	for f in $(FUNCTIONS) gmops; do cargo build --release --locked -q -p $$f || exit 1; done
 	cargo bench -p integration-tests --bench startup --locked -q
 
 # Formatting, clippy with warnings as errors, and the SAM template lint.

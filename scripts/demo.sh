@@ -60,8 +60,9 @@ psql -q -h "$pg_dir" -p "$pg_port" -U postgres -c "CREATE DATABASE goal_mandala 
 export DB_CA_BUNDLE="$pg_dir/ca.crt"
 echo "postgresql://goal_mandala_user@127.0.0.1:$pg_port/goal_mandala (TLS, verify-full against the demo CA)"
 
-say "Building the report renderer and starting the Lambda Runtime API (cargo lambda watch)"
+say "Building the report renderer and gmops, starting the Lambda Runtime API (cargo lambda watch)"
 cargo build -q -p integration-tests --bin report-text
+cargo build -q -p gmops
 lambda_port=$(free_port)
 PATH="$root/.venv/bin:$PATH" cargo lambda watch --ignore-changes \
   --invoke-address 127.0.0.1 --invoke-port "$lambda_port" >"$work/watch.log" 2>&1 &
@@ -70,6 +71,15 @@ for _ in $(seq 1 600); do
   "$py" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$lambda_port" 2>/dev/null && break
   sleep 0.2
 done
+
+# gmops against the local invoke endpoint (cargo lambda watch), where a
+# function answers to its own name; its exit status shown, never fatal here.
+gm() { # what it shows, gmops arguments…
+  say "gmops ${*:2} — $1"
+  local status=0
+  target/debug/gmops --endpoint "http://127.0.0.1:$lambda_port" "${@:2}" </dev/null || status=$?
+  echo "(gmops exit status $status)"
+}
 
 invoke() { # name, event file, what it shows
   say "$1 — $3"
@@ -116,8 +126,8 @@ invoke budget-alert events/budget-alert/first-run-of-month.json "月初の定時
 invoke budget-alert events/budget-alert/month.json "手動: 過去の月（2026-10）の確定値"
 invoke budget-alert events/budget-alert/invalid.json "不正な月: InvalidInput で Cost Explorer を呼ばない"
 
-"$py" tests/bed/seed_demo.py health >"$work/health.json"
-invoke daily-health "$work/health.json" "09:00 JST の日次ヘルスチェック: 昨日のダッシュボード（API リクエスト急増・p95 悪化）とアラーム 1 件、運用手順との差分（ACU 1–4 のまま、アラームのアクション無効）、20 日後に期限切れの CA 証明書"
+"$py" tests/bed/seed_demo.py health >/dev/null
+gm "日次ヘルスチェックを手動で: 昨日のダッシュボード（API リクエスト急増・p95 悪化）とアラーム 1 件、運用手順との差分（ACU 1–4 のまま、アラームのアクション無効）、20 日後に期限切れの CA 証明書" health
 "$py" tests/bed/seed_demo.py health-revert
 echo "運用者がダイジェストの次の対応どおり ACU を 0.5–2 に戻した"
 invoke daily-health events/daily-health/invalid.json "存在しない日付: InvalidInput で何も読まない"
@@ -127,14 +137,14 @@ invoke security-audit "$work/audit.json" "08:00 JST の日次監査: 管理者�
 invoke security-audit events/security-audit/realtime-delete-db-cluster.json "リアルタイム: DeleteDBCluster の呼び出しを即座に判定（キーの無効化は推奨のみ）"
 invoke security-audit events/security-audit/invalid.json "CloudTrail の記録ではない detail: InvalidInput"
 
-invoke ops-action events/ops-action/set-db-capacity.plan.json "スケーリング（計画）: Aurora の ACU 0.5–2 → 1–4、何も変更しない"
-invoke ops-action events/ops-action/set-db-capacity.confirm.json "スケーリング（実行）: 同じペイロードに \"confirm\": true"
-invoke ops-action events/ops-action/set-db-capacity.confirm.json "同じペイロードの再送: 変更なし・通知なし"
-"$py" tests/bed/seed_demo.py restore-event confirm >"$work/restore.json"
-invoke ops-action "$work/restore.json" "スナップショットから復元（実行）: クラスター・db.serverless インスタンス・エンドポイント"
-invoke ops-action events/ops-action/s3-backup-sync.plan.json "フロントエンドのバックアップ同期（計画）: 差分だけコピー、コピー先だけのものは残す"
-invoke ops-action events/ops-action/s3-backup-sync.confirm.json "バックアップ同期（実行）"
-invoke ops-action events/ops-action/invalid-out-of-bounds.json "範囲外の ACU: InvalidInput で何も変更しない"
+gm "スケーリング（計画だけ）: 端末がないので確認せず、計画を表示して終了（何も変更しない）" ops set-db-capacity --min 1 --max 4
+gm "スケーリング（計画 → --yes で確認）: 計画を表示し、同じペイロードに \"confirm\": true を付けて実行" ops set-db-capacity --min 1 --max 4 --yes
+gm "同じ操作の再実行: すでにその値なので確認も変更も通知もなし" ops set-db-capacity --min 1 --max 4 --yes
+snapshot=$("$py" -c 'import json,sys; print(json.load(sys.stdin)["snapshot"])' < <("$py" tests/bed/seed_demo.py restore-event))
+gm "スナップショットから復元: クラスター・db.serverless インスタンス・エンドポイント" ops restore-db-snapshot --snapshot "$snapshot" --yes
+gm "フロントエンドのバックアップ同期: 差分だけコピー、コピー先だけのものは残す" ops s3-backup-sync --direction backup --yes
+gm "範囲外の ACU: 関数が InvalidInput で拒否し、何も変更しない（終了コード 3）" ops set-db-capacity --max 512 --yes
+gm "フラグの打ち間違い: gmops が送る前に拒否し、似たフラグを示す（終了コード 64）" ops set-db-capacity --maax 4
 
 say "rotate-db-secret — Secrets Manager のローテーション（90 日ごと）を 4 ステップで実行"
 token=$("$py" tests/bed/seed_demo.py begin-rotation)

@@ -77,6 +77,8 @@ fn main() {
         );
     }
     println!();
+    gmops(&release.join("gmops"));
+    println!();
     classifier_throughput(&root);
     println!();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -84,6 +86,69 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(rotation());
+}
+
+/// The command line: its release binary's size, its start (`--version`:
+/// spawn → exit) and a whole `gmops health` against a local invoke endpoint
+/// that answers at once (start, SDK set-up, one Invoke, the report printed).
+fn gmops(binary: &Path) {
+    if !binary.exists() {
+        println!("gmops: not built: run `make bench` (cargo build --release -p gmops)");
+        return;
+    }
+    let endpoint = canned_invoke_endpoint();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let time = |args: &[&str]| -> Vec<f64> {
+        (0..COLD_STARTS)
+            .map(|_| {
+                let started = Instant::now();
+                let out = Command::new(binary)
+                    .args(args)
+                    .env("AWS_ENDPOINT_URL_LAMBDA", &endpoint)
+                    .env("AWS_REGION", "ap-northeast-1")
+                    .env("AWS_ACCESS_KEY_ID", "bench")
+                    .env("AWS_SECRET_ACCESS_KEY", "bench")
+                    .env("AWS_CONFIG_FILE", "/dev/null")
+                    .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "gmops {args:?}: {out:?}");
+                ms(started.elapsed())
+            })
+            .collect()
+    };
+    let start = time(&["--version"]);
+    let health = time(&["health"]);
+    let size = std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "gmops: start (--version) {} ms, `gmops health` against an endpoint that answers at once {} ms, binary {:.2} MB",
+        spread(&start, 1),
+        spread(&health, 1),
+        size as f64 / 1e6
+    );
+}
+
+/// A Lambda invoke endpoint whose every function answers one info report.
+fn canned_invoke_endpoint() -> String {
+    use bed::runtime_api::{read_request, respond};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let report = json!({
+        "schema": "goal-mandala-ops/report/v1", "function": "daily-health", "severity": "info",
+        "title": "bench", "summary": "", "at": "2026-12-01T00:00:00Z", "dry_run": false,
+        "findings": [], "actions": []
+    })
+    .to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            while let Ok(Some(_)) = read_request(&mut reader) {
+                let _ = respond(&mut writer, "200 OK", &[], report.as_bytes());
+            }
+        }
+    });
+    endpoint
 }
 
 /// Every function crate, by directory (= package = binary) name.

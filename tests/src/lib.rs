@@ -10,6 +10,7 @@
 //! project's `.venv` on first use when it is missing.
 
 mod inbox;
+pub mod lambda_api;
 mod moto;
 pub mod payloads;
 mod postgres;

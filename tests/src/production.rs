@@ -87,3 +87,18 @@ pub async fn create_api_function(
         .map_err(|e| fail("CreateAlias", e.to_string()))?;
     Ok(version)
 }
+
+/// The cluster `id`'s Serverless v2 capacity (min, max), read back.
+pub async fn capacity(rds: &aws_sdk_rds::Client, id: &str) -> Result<(f64, f64), BedError> {
+    let out = rds
+        .describe_db_clusters()
+        .db_cluster_identifier(id)
+        .send()
+        .await
+        .map_err(|e| BedError(format!("DescribeDBClusters {id}: {e}")))?;
+    out.db_clusters()
+        .first()
+        .and_then(|c| c.serverless_v2_scaling_configuration())
+        .and_then(|s| Some((s.min_capacity()?, s.max_capacity()?)))
+        .ok_or_else(|| BedError(format!("{id} has no Serverless v2 capacity")))
+}

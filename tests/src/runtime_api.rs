@@ -25,18 +25,36 @@ pub struct ColdStart {
     pub peak_rss: u64,
     /// The answer: `Ok(response)` or `Err(error JSON)` (`errorType`, `errorMessage`).
     pub outcome: Result<Value, Value>,
+    /// The answer's body, byte for byte.
+    pub raw: Vec<u8>,
 }
 
-/// An HTTP request as the runtime client sends it.
-struct Request {
-    method: String,
-    path: String,
-    body: Vec<u8>,
+/// An HTTP request as the runtime client (or an SDK) sends it.
+#[derive(Debug)]
+pub struct Request {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path and query.
+    pub path: String,
+    /// The body (chunked bodies joined).
+    pub body: Vec<u8>,
 }
 
 /// Runs `bootstrap` with `env` (plus the Runtime API variables) for one
 /// `event` and stops it. `timeout` bounds the whole cold start.
 pub fn cold_start(
+    bootstrap: &Path,
+    env: &[(String, String)],
+    event: &[u8],
+    timeout: Duration,
+) -> Result<ColdStart, BedError> {
+    cold_start_as("bench", bootstrap, env, event, timeout)
+}
+
+/// Like [`cold_start`], as the function `name` (its `AWS_LAMBDA_FUNCTION_NAME`
+/// and invoked ARN).
+pub fn cold_start_as(
+    name: &str,
     bootstrap: &Path,
     env: &[(String, String)],
     event: &[u8],
@@ -52,11 +70,11 @@ pub fn cold_start(
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", name)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -67,9 +85,10 @@ pub fn cold_start(
     let mut guard = Running(child);
     let pid = guard.0.id();
     let event = event.to_vec();
+    let arn = format!("arn:aws:lambda:ap-northeast-1:123456789012:function:{name}");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(serve_one(&listener, &event, pid, started));
+        let _ = tx.send(serve_one(&listener, &event, &arn, pid, started));
     });
     let result = rx.recv_timeout(timeout).map_err(|_| {
         BedError(format!(
@@ -94,6 +113,7 @@ impl Drop for Running {
 fn serve_one(
     listener: &TcpListener,
     event: &[u8],
+    arn: &str,
     pid: u32,
     started: Instant,
 ) -> Result<ColdStart, BedError> {
@@ -126,10 +146,7 @@ fn serve_one(
                 let headers = [
                     ("Lambda-Runtime-Aws-Request-Id", "8476a536-e9f4-11e8-9739-2dfe598c3fcd".to_owned()),
                     ("Lambda-Runtime-Deadline-Ms", deadline.to_string()),
-                    (
-                        "Lambda-Runtime-Invoked-Function-Arn",
-                        "arn:aws:lambda:ap-northeast-1:123456789012:function:bench".to_owned(),
-                    ),
+                    ("Lambda-Runtime-Invoked-Function-Arn", arn.to_owned()),
                     ("Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1".to_owned()),
                 ];
                 respond(&mut writer, "200 OK", &headers, event)?;
@@ -151,6 +168,7 @@ fn serve_one(
                     invoke,
                     peak_rss,
                     outcome,
+                    raw: request.body,
                 });
             }
             if request.path.ends_with("/init/error") {
@@ -165,7 +183,8 @@ fn serve_one(
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Option<Request>, BedError> {
+/// The next request on a kept-alive connection; `None` when it closed.
+pub fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Option<Request>, BedError> {
     let io = |e: std::io::Error| BedError(format!("runtime API read: {e}"));
     let mut line = String::new();
     if reader.read_line(&mut line).map_err(io)? == 0 {
@@ -210,7 +229,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Option<Request>, Be
     Ok(Some(Request { method, path, body }))
 }
 
-fn respond(
+/// Writes one JSON response with `headers`.
+pub fn respond(
     writer: &mut TcpStream,
     status: &str,
     headers: &[(&str, String)],

@@ -188,17 +188,7 @@ impl Production {
     }
 
     async fn capacity(&self) -> (f64, f64) {
-        let c = self
-            .rds
-            .describe_db_clusters()
-            .db_cluster_identifier(CLUSTER)
-            .send()
-            .await
-            .unwrap();
-        let s = c.db_clusters()[0]
-            .serverless_v2_scaling_configuration()
-            .unwrap();
-        (s.min_capacity().unwrap(), s.max_capacity().unwrap())
+        bed::production::capacity(&self.rds, CLUSTER).await.unwrap()
     }
 
     async fn put(&self, bucket: &str, key: &str, body: &str) -> String {

@@ -86,6 +86,12 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// Whether `name` is set at all, even to an empty value (for a variable
+    /// whose empty value means "off" rather than "the default").
+    pub fn is_present(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+    }
+
     /// `name` parsed as `T`, or `default` when unset.
     pub fn parse_or<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
     where

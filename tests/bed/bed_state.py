@@ -6,9 +6,10 @@ real clock and none of these dates can be set through an API).
 Control endpoints (JSON):
   POST /_bed/faults    {"faults": [{"service": "iam", "operation": "ListAccessKeys",
                                      "code": "AccessDenied", "status": 403,
-                                     "message": "...", "times": 1}]}
+                                     "message": "...", "times": 1, "region": "us-east-1"}]}
                        replaces the faults; "operation" may be left out (the
-                       whole service fails), "times" limits how often one fires.
+                       whole service fails), "times" limits how often one fires,
+                       "region" limits one to requests signed for that Region.
   POST /_bed/backdate  {"kind": "secret", "name": ..., "created": epoch, "last_rotated": epoch,
                         "rotation_days": N, "rotation_enabled": bool}  (moto refuses a second
                         RotateSecret and CancelRotateSecret on a secret without a rotation Lambda)
@@ -19,6 +20,7 @@ Control endpoints (JSON):
 
 import datetime
 import json
+import re
 import threading
 
 import cbor2
@@ -82,6 +84,8 @@ class BedState:
                         continue
                 if "query" in fault and fault["query"] not in environ.get("QUERY_STRING", ""):
                     continue
+                if "region" in fault and (scope_region(environ) != fault["region"]):
+                    continue
                 times = fault.get("times")
                 if times is not None:
                     if times <= 0:
@@ -101,6 +105,12 @@ def reply(start_response, payload, status="200 OK"):
     out = json.dumps(payload).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
     return [out]
+
+
+def scope_region(environ):
+    """The Region a request is signed for (its credential scope)."""
+    found = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return found.group(1) if found else None
 
 
 def answer_fault(environ, start_response, fault):

@@ -8,9 +8,14 @@ parameters (else InvalidNextTokenException), management events only (no
 EventCategory), events newest first, `CloudTrailEvent` the record as a JSON
 string. Every request is recorded by request_log.py like any other.
 
+Each Region has its own event history, as in AWS: a request is answered
+from the history of the Region it is signed for (the credential scope), so
+the global services' events seeded in us-east-1 are seen only there.
+
 Control endpoint (JSON):
-  POST /_bed/cloudtrail/events  {"events": [<CloudTrail record>, ...]}
-      each a record as CloudTrail writes it (eventID, eventName, eventTime,
+  POST /_bed/cloudtrail/events  {"events": [<CloudTrail record>, ...], "region": "us-east-1"}
+      replaces that Region's history (default ap-northeast-1); each a
+      record as CloudTrail writes it (eventID, eventName, eventTime,
       eventSource, userIdentity, sourceIPAddress, requestParameters,
       errorCode, readOnly); an optional "resources": [{"ResourceType",
       "ResourceName"}] is what LookupEvents lists for it.
@@ -20,7 +25,12 @@ import base64
 import datetime
 import hashlib
 import json
+import re
 import threading
+
+HOME_REGION = "ap-northeast-1"
+# Credential=AKID/20261201/us-east-1/cloudtrail/aws4_request
+SIGNED_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 
 # The SDKs send `CloudTrail_20131101.LookupEvents`; the model's full name
 # is `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents`.
@@ -78,26 +88,28 @@ class CloudTrailBed:
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
-        self.events = []
+        self.events = {}  # Region -> its history, newest first
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == "/_bed/cloudtrail/events" and environ.get("REQUEST_METHOD") == "POST":
-            body = read_body(environ)
+            body = json.loads(read_body(environ) or b"{}")
             events = sorted(
-                (listed(r) for r in json.loads(body or b"{}").get("events", [])),
+                (listed(r) for r in body.get("events", [])),
                 key=lambda e: (e["EventTime"], e["EventId"]),
                 reverse=True,
             )
             with self.lock:
-                self.events = events
+                self.events[body.get("region") or HOME_REGION] = events
             return reply(start_response, {"ok": True})
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("HTTP_X_AMZ_TARGET") not in TARGETS:
             return self.app(environ, start_response)
         try:
             request = json.loads(read_body(environ) or b"{}")
+            signed = SIGNED_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+            region = signed.group(1) if signed else HOME_REGION
             with self.lock:
-                events = list(self.events)
+                events = list(self.events.get(region, []))
             return reply(start_response, lookup(events, request))
         except CloudTrailError as e:
             return error(start_response, e.code, e.message)

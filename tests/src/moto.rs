@@ -291,10 +291,17 @@ impl Bed {
     /// (`tests/bed/cloudtrail.py`): CloudTrail records, each with an optional
     /// `resources` list of `{"ResourceType", "ResourceName"}`.
     pub fn seed_trail(&self, records: &Value) -> Result<(), BedError> {
+        self.seed_trail_in(REGION, records)
+    }
+
+    /// Like [`Bed::seed_trail`], the history of `region` (e.g. us-east-1,
+    /// where the global services' events live): requests signed for that
+    /// Region are answered from it.
+    pub fn seed_trail_in(&self, region: &str, records: &Value) -> Result<(), BedError> {
         self.control(
             "POST",
             "/_bed/cloudtrail/events",
-            Some(&json!({"events": records})),
+            Some(&json!({"events": records, "region": region})),
         )
         .map(|_| ())
     }

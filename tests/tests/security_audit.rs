@@ -326,9 +326,19 @@ async fn a_clean_account_is_all_ok_in_one_lookup() {
         "{:#?}",
         report.findings
     );
-    assert_eq!(report.extra["lookup_requests"], 1);
-    assert_eq!(a.calls("LookupEvents"), 1);
+    // One request in each Region: ap-northeast-1's own history and
+    // us-east-1's, where the global services' events live.
+    assert_eq!(report.extra["lookup_requests"], 2);
+    assert_eq!(a.calls("LookupEvents"), 2);
+    assert_eq!(
+        report.extra["regions"],
+        json!([
+            {"region": "ap-northeast-1", "requests": 1, "events": 1},
+            {"region": "us-east-1", "requests": 1, "events": 0}
+        ])
+    );
     assert_eq!(report.extra["events_scanned"], 1);
+    assert!(report.title.ends_with("問題なし"), "{}", report.title);
     assert_eq!(report.extra["events"], json!([]));
     assert_eq!(
         report.extra["window"],
@@ -410,10 +420,12 @@ async fn every_finding_of_a_seeded_account_over_several_pages() {
 
     let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
 
-    // 134 events in the window: ⌈134/50⌉ pages, one scan.
+    // 134 events in the window: ⌈134/50⌉ pages, one scan; us-east-1's
+    // empty history one more request.
     assert_eq!(report.extra["events_scanned"], 134);
-    assert_eq!(report.extra["lookup_requests"], 3);
-    assert_eq!(a.calls("LookupEvents"), 3);
+    assert_eq!(report.extra["lookup_requests"], 4);
+    assert_eq!(a.calls("LookupEvents"), 4);
+    assert_eq!(report.extra["regions"][0]["requests"], 3);
 
     // IAM: admin by an AWS policy on the user, a group's AWS policy
     // (NotAction counts) and a group's inline `*`; deny and read-only do not.
@@ -742,7 +754,8 @@ async fn a_throttled_lookup_is_retried_and_counted_and_a_denied_iam_skips_its_ch
 
     let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
 
-    assert_eq!(report.extra["lookup_requests"], 2, "the retry is counted");
+    // The one throttled request is retried and counted: 2 + us-east-1's 1.
+    assert_eq!(report.extra["lookup_requests"], 3, "the retry is counted");
     assert_eq!(
         finding_statuses(&report, "iam-admin-access"),
         [FindingStatus::Skipped]
@@ -830,5 +843,198 @@ async fn no_output_carries_a_secret_key_a_password_or_a_full_key_id() {
                 }
             }
         }
+    }
+}
+
+/// A console sign-in by root as CloudTrail records it: a global-service
+/// event, kept only in us-east-1's history.
+fn root_sign_in(id: &str, t: &str, ip: &str) -> Value {
+    json!({
+        "eventVersion": "1.08", "eventID": id, "eventName": "ConsoleLogin", "eventTime": t,
+        "eventSource": "signin.amazonaws.com", "eventType": "AwsConsoleSignIn", "awsRegion": "us-east-1",
+        "userIdentity": {"type": "Root", "principalId": "123456789012", "arn": "arn:aws:iam::123456789012:root", "accountId": "123456789012"},
+        "sourceIPAddress": ip, "responseElements": {"ConsoleLogin": "Success"},
+        "additionalEventData": {"MFAUsed": "No", "MobileVersion": "No"},
+        "readOnly": false
+    })
+}
+
+#[tokio::test]
+async fn both_regions_are_read_once_each_and_merged_by_event_id() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    // An IAM call seen in both histories (same EventId) and one only in each.
+    let both = record(
+        "same-id",
+        "CreateAccessKey",
+        "2026-11-30T02:00:00Z",
+        DEPLOY,
+        "198.51.100.7",
+    );
+    a.bed
+        .seed_trail(&json!([
+            record(
+                "home-1",
+                "DescribeDBClusters",
+                "2026-11-30T03:00:00Z",
+                DEPLOY,
+                "203.0.113.10"
+            ),
+            both.clone(),
+        ]))
+        .unwrap();
+    a.bed
+        .seed_trail_in(
+            "us-east-1",
+            &json!([
+                both,
+                root_sign_in("global-1", "2026-11-30T18:05:00Z", "198.51.100.7")
+            ]),
+        )
+        .unwrap();
+    let state = a.state(&[("AUDIT_ALLOWED_CIDRS", "203.0.113.0/24")]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(report.extra["lookup_requests"], 2);
+    assert_eq!(
+        report.extra["regions"],
+        json!([
+            {"region": "ap-northeast-1", "requests": 1, "events": 2},
+            {"region": "us-east-1", "requests": 1, "events": 2}
+        ])
+    );
+    // The deploy user's one call from the unknown address, though both
+    // Regions listed it: the shared event counts once.
+    let foreign = report
+        .findings
+        .iter()
+        .find(|f| f.check == "cloudtrail-source-ip" && f.detail.contains("198.51.100.7"))
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(foreign.value, Some(1.0), "{}", foreign.detail);
+    let listed: Vec<(&str, &str)> = report.extra["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event_id"].as_str().unwrap(),
+                e["region"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(listed.contains(&("global-1", "us-east-1")), "{listed:?}");
+    assert!(
+        listed.contains(&("same-id", "ap-northeast-1")),
+        "{listed:?}"
+    );
+    assert_eq!(listed.iter().filter(|(id, _)| *id == "same-id").count(), 1);
+}
+
+#[tokio::test]
+async fn a_region_that_cannot_be_read_skips_only_its_part_and_the_run_says_so() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    a.bed
+        .seed_trail(&json!([record(
+            "d1",
+            "DeleteDBCluster",
+            "2026-11-30T03:00:00Z",
+            DEPLOY,
+            "203.0.113.10"
+        )]))
+        .unwrap();
+    a.bed
+        .set_faults(&json!([
+            {"service": "cloudtrail", "operation": "LookupEvents", "code": "AccessDeniedException", "status": 400, "region": "us-east-1"}
+        ]))
+        .unwrap();
+    let state = a.state(&[("AUDIT_ALLOWED_CIDRS", "203.0.113.0/24")]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    // ap-northeast-1's results stand.
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-destructive-call"),
+        [FindingStatus::Critical]
+    );
+    let skipped = details(&report, "cloudtrail-lookup");
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-lookup"),
+        [FindingStatus::Skipped]
+    );
+    assert!(
+        skipped[0].contains("us-east-1") && skipped[0].contains("AccessDeniedException"),
+        "{skipped:?}"
+    );
+    assert_eq!(
+        finding_statuses(&report, "audit-source-unavailable"),
+        [FindingStatus::Warning]
+    );
+    assert!(
+        report.title.contains("未確認: CloudTrail us-east-1"),
+        "{}",
+        report.title
+    );
+    assert_eq!(report.extra["regions"][1]["error"], "AccessDeniedException");
+    assert_eq!(report.extra["regions"][1]["events"], 0);
+}
+
+#[tokio::test]
+async fn an_audit_that_could_read_no_cloudtrail_is_a_warning_never_all_clear() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    a.bed
+        .set_faults(&json!([
+            {"service": "cloudtrail", "operation": "LookupEvents", "code": "AccessDeniedException", "status": 400}
+        ]))
+        .unwrap();
+    let state = a.state(&[]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(
+        report.severity,
+        shared::Severity::Warning,
+        "{:#?}",
+        report.findings
+    );
+    for check in [
+        "cloudtrail-destructive-call",
+        "cloudtrail-night-activity",
+        "cloudtrail-delete-burst",
+        "cloudtrail-source-ip",
+    ] {
+        assert_eq!(
+            finding_statuses(&report, check),
+            [FindingStatus::Skipped],
+            "{check}"
+        );
+    }
+    assert_eq!(finding_statuses(&report, "cloudtrail-lookup").len(), 2);
+    assert!(!report.title.contains("問題なし"), "{}", report.title);
+    assert!(
+        report
+            .title
+            .contains("CloudTrail ap-northeast-1, CloudTrail us-east-1"),
+        "{}",
+        report.title
+    );
+    assert_eq!(report.extra["events_scanned"], 0);
+}
+
+#[tokio::test]
+async fn an_empty_global_region_turns_the_second_scan_off() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    for (global, requests) in [("", 1), ("ap-northeast-1", 1), ("us-east-1", 2)] {
+        let state = a.state(&[("AUDIT_GLOBAL_REGION", global)]);
+        let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+        assert_eq!(report.extra["lookup_requests"], requests, "{global:?}");
+        assert_eq!(
+            report.extra["regions"].as_array().unwrap().len(),
+            requests,
+            "{global:?}"
+        );
     }
 }

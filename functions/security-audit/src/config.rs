@@ -12,6 +12,11 @@ use crate::rules::NightHours;
 pub const DEFAULT_DESTRUCTIVE_EVENTS: &str =
     "DeleteDBCluster,DeleteDBInstance,StopLogging,DeleteTrail";
 
+/// Where CloudTrail keeps the events of the global services (IAM, STS's
+/// global endpoint, AWS sign-in, CloudFront): their event history exists only
+/// in us-east-1 (CloudTrail user guide, "global service events").
+pub const DEFAULT_GLOBAL_REGION: &str = "us-east-1";
+
 /// The longest window a review reads: 90 days, CloudTrail's event history.
 pub const LOOKBACK_HOURS_MAX: u32 = 2160;
 
@@ -36,6 +41,9 @@ pub struct AuditConfig {
     pub lookback_hours: u32,
     /// `AUDIT_DESTRUCTIVE_EVENTS`: event names that are destructive calls.
     pub destructive_events: Vec<String>,
+    /// `AUDIT_GLOBAL_REGION` (`us-east-1`; empty = off): the daily review's
+    /// second scan, for the global services' events.
+    pub global_region: Option<String>,
 }
 
 impl AuditConfig {
@@ -91,8 +99,38 @@ impl AuditConfig {
             key_unused_days,
             lookback_hours,
             destructive_events,
+            global_region: parse_region(env)?,
             common,
         })
+    }
+}
+
+/// `AUDIT_GLOBAL_REGION`: a Region code like `us-east-1`; empty turns the
+/// second scan off.
+fn parse_region(env: &Env) -> Result<Option<String>, ConfigError> {
+    let region = match env.get("AUDIT_GLOBAL_REGION") {
+        Some(region) => region,
+        None if env.is_present("AUDIT_GLOBAL_REGION") => return Ok(None),
+        None => DEFAULT_GLOBAL_REGION,
+    };
+    let parts: Vec<&str> = region.split('-').collect();
+    let valid = region.len() <= 32
+        && parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if valid {
+        Ok(Some(region.to_owned()))
+    } else {
+        let shown: String = region.chars().take(40).collect();
+        Err(ConfigError::new(
+            "AUDIT_GLOBAL_REGION",
+            format!(
+                "`{shown}` is not a Region code like us-east-1 (empty turns the second scan off)"
+            ),
+        ))
     }
 }
 
@@ -136,6 +174,7 @@ mod tests {
         );
         assert_eq!(c.allowed_cidrs, None);
         assert!(!c.auto_contain);
+        assert_eq!(c.global_region.as_deref(), Some("us-east-1"));
         assert_eq!(
             c.destructive_events,
             [
@@ -166,6 +205,19 @@ mod tests {
     }
 
     #[test]
+    fn the_global_region_is_a_region_code_or_off() {
+        let region = |v: &str| {
+            AuditConfig::from_env(&Env::from_pairs([TOPIC, ("AUDIT_GLOBAL_REGION", v)]))
+                .unwrap()
+                .global_region
+        };
+        assert_eq!(region("ap-northeast-1").as_deref(), Some("ap-northeast-1"));
+        assert_eq!(region("us-gov-west-1").as_deref(), Some("us-gov-west-1"));
+        assert_eq!(region(""), None);
+        assert_eq!(region("  "), None);
+    }
+
+    #[test]
     fn bad_values_fail_at_start_up_naming_the_variable() {
         let misnamed = shared::testing::bad_values_not_naming_their_variable(
             &[TOPIC],
@@ -185,6 +237,9 @@ mod tests {
                 ("AUDIT_AUTO_CONTAIN", "yes"),
                 ("AUDIT_WATCH_USERS", "bad user"),
                 ("AUDIT_DESTRUCTIVE_EVENTS", "Delete DB"),
+                ("AUDIT_GLOBAL_REGION", "US-EAST-1"),
+                ("AUDIT_GLOBAL_REGION", "us-east"),
+                ("AUDIT_GLOBAL_REGION", "global"),
             ],
             AuditConfig::from_env,
         );

@@ -37,7 +37,7 @@ pub use crate::config::AuditConfig;
 use crate::contain::{Containment, plan_containment};
 pub use crate::event::{Audit, AuditRequest};
 use crate::iam::{Key, Reviewer, UserFacts};
-use crate::lookup::RequestCounter;
+use crate::lookup::{RegionScan, RegionTrail};
 use crate::review::{admins, console_without_mfa, unused_days, unused_keys};
 use crate::rules::{delete_bursts, destructive_calls, foreign_sources, night_calls};
 use crate::text::{Texts, key_suffix};
@@ -56,10 +56,10 @@ pub struct SecurityAudit {
     pub config: AuditConfig,
     /// IAM: the review, and containment.
     pub iam: aws_sdk_iam::Client,
-    /// CloudTrail: the event history, its requests counted.
-    pub cloudtrail: aws_sdk_cloudtrail::Client,
-    /// Counts the CloudTrail requests (`lookup_requests`).
-    pub lookups: RequestCounter,
+    /// CloudTrail's event history per Region: the function's own, then
+    /// `AUDIT_GLOBAL_REGION`'s (where IAM, STS and sign-in events live)
+    /// unless it is the same Region or off.
+    pub trails: Vec<RegionTrail>,
     /// The region the links point into.
     pub region: String,
     /// Where reports go.
@@ -69,12 +69,15 @@ pub struct SecurityAudit {
 impl SecurityAudit {
     /// Builds the state from settings and an SDK configuration.
     pub fn new(config: AuditConfig, sdk: &aws_config::SdkConfig) -> Result<Self, Error> {
-        let lookups = RequestCounter::default();
+        let region = shared::aws::region_of(sdk);
+        let mut trails = vec![RegionTrail::new(sdk, None)];
+        if let Some(global) = config.global_region.as_deref().filter(|g| *g != region) {
+            trails.push(RegionTrail::new(sdk, Some(global)));
+        }
         Ok(SecurityAudit {
             iam: aws_sdk_iam::Client::new(sdk),
-            cloudtrail: lookup::client(sdk, &lookups),
-            lookups,
-            region: shared::aws::region_of(sdk),
+            trails,
+            region,
             notifier: Notifier::for_config(&config.common, sdk)?,
             config,
         })
@@ -361,6 +364,69 @@ async fn contain(
 }
 
 /// The flagged events for the report: critical first, then newest.
+/// The CloudTrail scans' findings: a Region that could not be read skips
+/// its own part (`cloudtrail-lookup`, naming the Region and the error code)
+/// and makes the run a warning (`audit-source-unavailable`) — an audit that
+/// could not read a source never reads as clean; when no Region could be
+/// read every CloudTrail check is skipped too.
+fn cloudtrail_sources(
+    texts: &Texts,
+    scans: &[RegionScan],
+    report: &mut ReportBuilder,
+    steps: &mut Vec<String>,
+    unchecked: &mut Vec<String>,
+) {
+    let failed: Vec<(&str, Skip)> = scans
+        .iter()
+        .filter_map(|s| {
+            s.result
+                .as_ref()
+                .err()
+                .map(|e| (s.region.as_str(), Skip::of(e)))
+        })
+        .collect();
+    for (region, why) in &failed {
+        let source = format!("CloudTrail LookupEvents ({region})");
+        report.finding(texts.source_failed("cloudtrail-lookup", &source, why));
+        steps.push(texts.source_failed_remedy(&source, why));
+        unchecked.push(format!("CloudTrail {region}"));
+    }
+    if failed.len() == scans.len()
+        && let Some((_, why)) = failed.first()
+    {
+        for check in [
+            "cloudtrail-destructive-call",
+            "cloudtrail-night-activity",
+            "cloudtrail-delete-burst",
+            "cloudtrail-source-ip",
+        ] {
+            report.finding(texts.source_failed(check, "CloudTrail LookupEvents", why));
+        }
+    }
+    if !failed.is_empty() {
+        let regions: Vec<&str> = failed.iter().map(|(r, _)| *r).collect();
+        report.finding(texts.source_unavailable(&regions));
+    }
+}
+
+/// `regions`: what each Region's scan took and gave.
+fn region_entries(scans: &[RegionScan]) -> Vec<Value> {
+    scans
+        .iter()
+        .map(|s| {
+            let mut entry = json!({
+                "region": s.region,
+                "requests": s.requests,
+                "events": s.result.as_ref().map_or(0, |scan| scan.scanned),
+            });
+            if let Err(err) = &s.result {
+                entry["error"] = json!(Skip::of(err).code());
+            }
+            entry
+        })
+        .collect()
+}
+
 fn listed_events(events: &[TrailEvent], judged: &Judged) -> Vec<Value> {
     let mut order: Vec<usize> = judged.flagged.keys().copied().collect();
     order.sort_by(|&a, &b| {
@@ -382,6 +448,7 @@ fn listed_events(events: &[TrailEvent], judged: &Judged) -> Vec<Value> {
                 "source_ip": e.source_ip,
                 "resources": e.resources,
                 "error_code": e.error_code,
+                "region": e.region,
                 "checks": judged.flagged[&i],
             })
         })
@@ -424,14 +491,14 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
     let mut steps: Vec<String> = Vec::new();
     let (title, summary) = match &request.audit {
         Audit::Daily { start, end } => {
-            let before = state.lookups.count();
             let mut reviewer = Reviewer::new(&state.iam);
-            let (users, scan) = tokio::join!(
+            let (users, scans) = tokio::join!(
                 reviewer.users(),
-                lookup::scan(&state.cloudtrail, *start, *end)
+                lookup::scan_all(&state.trails, *start, *end)
             );
-            let lookup_requests = state.lookups.count() - before;
+            let lookup_requests: u32 = scans.iter().map(|s| s.requests).sum();
             tracing::info!(lookup_requests, "cloudtrail scanned");
+            let mut unchecked: Vec<String> = Vec::new();
 
             let mut per_user = BTreeMap::new();
             let mut known_keys = BTreeMap::new();
@@ -457,30 +524,21 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
                         report.finding(texts.source_failed(check, "IAM", &Skip::of(err)));
                     }
                     steps.push(texts.source_failed_remedy("IAM", &Skip::of(err)));
+                    unchecked.push("IAM".into());
                 }
             }
-            let (events, scanned) = match &scan {
-                Ok(scan) => (scan.events.as_slice(), Some(scan.scanned)),
-                Err(err) => {
-                    for check in [
-                        "cloudtrail-destructive-call",
-                        "cloudtrail-night-activity",
-                        "cloudtrail-delete-burst",
-                        "cloudtrail-source-ip",
-                    ] {
-                        report.finding(texts.source_failed(
-                            check,
-                            "CloudTrail LookupEvents",
-                            &Skip::of(err),
-                        ));
-                    }
-                    steps.push(
-                        texts.source_failed_remedy("CloudTrail LookupEvents", &Skip::of(err)),
-                    );
-                    (&[][..], None)
-                }
-            };
-            let mut judged = if scan.is_ok() {
+            let read_any = scans.iter().any(|s| s.result.is_ok());
+            let merged = lookup::merge(&scans);
+            let events = merged.as_slice();
+            let scanned = read_any.then(|| {
+                scans
+                    .iter()
+                    .filter_map(|s| s.result.as_ref().ok())
+                    .map(|s| s.scanned)
+                    .sum::<usize>()
+            });
+            cloudtrail_sources(&texts, &scans, &mut report, &mut steps, &mut unchecked);
+            let mut judged = if read_any {
                 judge_events(state, &texts, events, true)
             } else {
                 Judged::default()
@@ -526,6 +584,7 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
                     json!({"start": shared::time::rfc3339(*start), "end": shared::time::rfc3339(*end)}),
                 )
                 .extra("lookup_requests", lookup_requests)
+                .extra("regions", region_entries(&scans))
                 .extra("events_scanned", scanned.unwrap_or(0))
                 .extra("events", listed_events(events, &judged))
                 .extra("users", user_list);
@@ -541,6 +600,7 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
                     request.now,
                     count(FindingStatus::Critical) + failed,
                     count(FindingStatus::Warning),
+                    &unchecked,
                 ),
                 texts.daily_summary(users.as_ref().ok().map(Vec::len), scanned, *start, *end),
             )

@@ -47,13 +47,93 @@ impl Intercept for RequestCounter {
     }
 }
 
-/// A CloudTrail client whose requests `counter` counts.
-pub fn client(sdk: &aws_config::SdkConfig, counter: &RequestCounter) -> Client {
-    Client::from_conf(
-        aws_sdk_cloudtrail::config::Builder::from(sdk)
-            .interceptor(counter.clone())
-            .build(),
-    )
+/// One Region's event history: its client, its requests counted on their own.
+#[derive(Debug, Clone)]
+pub struct RegionTrail {
+    /// The Region.
+    pub region: String,
+    /// A CloudTrail client of that Region.
+    pub client: Client,
+    /// Its requests, retries included.
+    pub requests: RequestCounter,
+}
+
+impl RegionTrail {
+    /// The trail of `region` (the SDK configuration's own when `None`).
+    pub fn new(sdk: &aws_config::SdkConfig, region: Option<&str>) -> RegionTrail {
+        let requests = RequestCounter::default();
+        let mut config =
+            aws_sdk_cloudtrail::config::Builder::from(sdk).interceptor(requests.clone());
+        if let Some(region) = region {
+            config = config.region(aws_config::Region::new(region.to_owned()));
+        }
+        RegionTrail {
+            region: region.map_or_else(|| shared::aws::region_of(sdk), str::to_owned),
+            client: Client::from_conf(config.build()),
+            requests,
+        }
+    }
+}
+
+/// What one Region's scan gave.
+#[derive(Debug)]
+pub struct RegionScan {
+    /// The Region.
+    pub region: String,
+    /// LookupEvents requests it took, retries included.
+    pub requests: u32,
+    /// Its events, or why they could not be read.
+    pub result: Result<Scan, Error>,
+}
+
+/// Every trail's window (the home Region and the global one scanned
+/// concurrently), each its own paged scan: ⌈N/50⌉ requests for its N events.
+pub async fn scan_all(
+    trails: &[RegionTrail],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<RegionScan> {
+    let one = |trail: &RegionTrail| {
+        let trail = trail.clone();
+        async move {
+            let before = trail.requests.count();
+            let result = scan(&trail.client, &trail.region, start, end).await;
+            RegionScan {
+                requests: trail.requests.count() - before,
+                region: trail.region,
+                result,
+            }
+        }
+    };
+    match trails {
+        [home, global] => {
+            let (home, global) = tokio::join!(one(home), one(global));
+            vec![home, global]
+        }
+        _ => {
+            let mut out = Vec::with_capacity(trails.len());
+            for trail in trails {
+                out.push(one(trail).await);
+            }
+            out
+        }
+    }
+}
+
+/// The events of every Region that could be read, merged: one event seen in
+/// both Regions (same `EventId`) counts once — the first Region's copy —
+/// newest first.
+pub fn merge(scans: &[RegionScan]) -> Vec<TrailEvent> {
+    let mut seen = std::collections::HashSet::new();
+    let mut events: Vec<TrailEvent> = scans
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .flat_map(|scan| scan.events.iter())
+        .filter(|e| e.id.is_empty() || seen.insert(e.id.clone()))
+        .cloned()
+        .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.time));
+    events
 }
 
 /// What a scan read.
@@ -65,9 +145,11 @@ pub struct Scan {
     pub scanned: usize,
 }
 
-/// Every management event with `start ≤ eventTime ≤ end`, all pages.
+/// Every management event of `region`'s history with `start ≤ eventTime ≤
+/// end`, all pages, each tagged with the Region.
 pub async fn scan(
     client: &Client,
+    region: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Scan, Error> {
@@ -95,7 +177,10 @@ pub async fn scan(
                 .unwrap_or(Value::Null);
             let parsed = TrailEvent::from_record(&record, resources.clone(), event.event_id(), at);
             match (parsed, event.event_name(), at) {
-                (Some(e), _, _) => out.events.push(e),
+                (Some(e), _, _) => out.events.push(TrailEvent {
+                    region: Some(region.to_owned()),
+                    ..e
+                }),
                 // No readable record: what the listing itself says.
                 (None, Some(name), Some(time)) => out.events.push(TrailEvent {
                     id: event.event_id().unwrap_or_default().to_owned(),
@@ -105,6 +190,7 @@ pub async fn scan(
                     source_ip: None,
                     resources,
                     error_code: None,
+                    region: Some(region.to_owned()),
                 }),
                 _ => tracing::warn!(
                     event_id = event.event_id().unwrap_or_default(),
@@ -164,11 +250,69 @@ mod tests {
             .then_output(move || LookupEventsOutput::builder().events(record("b")).build());
         let client = mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, [&first, &second]);
 
-        let scan = scan(&client, start, end).await.unwrap();
+        let scan = scan(&client, "ap-northeast-1", start, end).await.unwrap();
 
         assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
         assert_eq!(scan.scanned, 2);
         assert_eq!(scan.events[1].id, "b");
         assert_eq!(scan.events[0].principal, Principal::IamUser("dave".into()));
+        assert_eq!(scan.events[0].region.as_deref(), Some("ap-northeast-1"));
+    }
+
+    fn listed(id: &str, minute: u32, region: &str) -> TrailEvent {
+        TrailEvent {
+            id: id.into(),
+            name: "ConsoleLogin".into(),
+            time: at(&format!("2026-11-30T03:{minute:02}:00Z")),
+            principal: Principal::IamUser("dave".into()),
+            source_ip: None,
+            resources: Vec::new(),
+            error_code: None,
+            region: Some(region.into()),
+        }
+    }
+
+    #[test]
+    fn merged_regions_count_an_event_seen_in_both_once_newest_first() {
+        let home = RegionScan {
+            region: "ap-northeast-1".into(),
+            requests: 1,
+            result: Ok(Scan {
+                events: vec![
+                    listed("shared", 5, "ap-northeast-1"),
+                    listed("home", 1, "ap-northeast-1"),
+                ],
+                scanned: 2,
+            }),
+        };
+        let global = RegionScan {
+            region: "us-east-1".into(),
+            requests: 1,
+            result: Ok(Scan {
+                events: vec![
+                    listed("global", 9, "us-east-1"),
+                    listed("shared", 5, "us-east-1"),
+                ],
+                scanned: 2,
+            }),
+        };
+        let failed = RegionScan {
+            region: "eu-west-1".into(),
+            requests: 3,
+            result: Err(Error::InvalidInput("denied".into())),
+        };
+        let merged = merge(&[home, global, failed]);
+        let ids: Vec<(&str, Option<&str>)> = merged
+            .iter()
+            .map(|e| (e.id.as_str(), e.region.as_deref()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("global", Some("us-east-1")),
+                ("shared", Some("ap-northeast-1")),
+                ("home", Some("ap-northeast-1"))
+            ]
+        );
     }
 }

@@ -214,6 +214,7 @@ mod tests {
             source_ip: Some("203.0.113.10".into()),
             resources: Vec::new(),
             error_code: None,
+            region: None,
         }
     }
 

@@ -95,7 +95,8 @@ impl Texts {
     }
 
     fn event_link(&self, e: &TrailEvent) -> String {
-        console::cloudtrail_event(&self.region, &e.id)
+        // A global service's event is found in the Region whose history holds it.
+        console::cloudtrail_event(e.region.as_deref().unwrap_or(&self.region), &e.id)
     }
 
     // ------------------------------------------------------------ IAM
@@ -542,14 +543,17 @@ impl Texts {
 
     // ------------------------------------------------------ title, summary
 
+    /// The title; `unchecked` names the sources that could not be read, so
+    /// a run that missed one never reads as clean.
     pub(crate) fn daily_title(
         &self,
         now: DateTime<Utc>,
         critical: usize,
         warning: usize,
+        unchecked: &[String],
     ) -> String {
         let date = now.with_timezone(&self.tz).format("%Y-%m-%d").to_string();
-        match (critical, warning) {
+        let mut title = match (critical, warning) {
             (0, 0) => self.ja_en(
                 format!("セキュリティ監査 {date}: 問題なし"),
                 format!("Security audit {date}: all clear"),
@@ -558,7 +562,34 @@ impl Texts {
                 format!("セキュリティ監査 {date}: 重大 {critical} 件・警告 {warning} 件"),
                 format!("Security audit {date}: {critical} critical, {warning} warnings"),
             ),
+        };
+        if !unchecked.is_empty() {
+            let list = unchecked.join(", ");
+            title.push_str(&self.ja_en(
+                format!("（未確認: {list}）"),
+                format!(" (not checked: {list})"),
+            ));
         }
+        title
+    }
+
+    /// `audit-source-unavailable`: the Regions whose event history could
+    /// not be read; what the audit could not see.
+    pub(crate) fn source_unavailable(&self, regions: &[&str]) -> Finding {
+        let list = regions.join(", ");
+        let global = regions.contains(&crate::config::DEFAULT_GLOBAL_REGION);
+        let detail = if global {
+            self.ja_en(
+                format!("CloudTrail のイベント履歴を読めませんでした（{list}）。IAM・STS・コンソールサインインの記録（us-east-1 にだけ残る）を監査できていません"),
+                format!("could not read CloudTrail's event history ({list}): the IAM, STS and console sign-in records (kept only in us-east-1) were not audited"),
+            )
+        } else {
+            self.ja_en(
+                format!("CloudTrail のイベント履歴を読めませんでした（{list}）。このリージョンの呼び出しを監査できていません"),
+                format!("could not read CloudTrail's event history ({list}): that Region's calls were not audited"),
+            )
+        };
+        Finding::new("audit-source-unavailable", FindingStatus::Warning, detail)
     }
 
     pub(crate) fn daily_summary(

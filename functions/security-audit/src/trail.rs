@@ -102,6 +102,9 @@ pub struct TrailEvent {
     pub resources: Vec<String>,
     /// `errorCode`: the call failed.
     pub error_code: Option<String>,
+    /// The Region whose history (or event bus) it came from; global services'
+    /// events are `us-east-1`'s.
+    pub region: Option<String>,
 }
 
 /// Request parameters that name the resource of a watched call.
@@ -147,6 +150,7 @@ impl TrailEvent {
                 .as_str()
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
+            region: record["awsRegion"].as_str().map(str::to_owned),
         })
     }
 
@@ -220,6 +224,7 @@ mod tests {
             source_ip: Some(ip.into()),
             resources: Vec::new(),
             error_code: None,
+            region: None,
         };
         assert_eq!(with_ip("rds.amazonaws.com").source_address(), None);
         assert_eq!(with_ip("AWS Internal").source_address(), None);

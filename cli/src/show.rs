@@ -105,6 +105,14 @@ pub fn plan_table(response: &Value, lang: Lang) -> String {
             keys.push(key);
         }
     }
+    // One order whatever the JSON map keeps: a range lower bound first,
+    // then by name.
+    let rank = |key: &str| match key {
+        "min" => 0,
+        "max" => 1,
+        _ => 2,
+    };
+    keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
     let mut out = format!(
         "{}: {} → {}\n",
         lang.pick("計画", "Plan"),
@@ -234,7 +242,7 @@ mod tests {
             "{table}"
         );
         assert!(
-            table.contains("\n  max    2        =  2\n  min    0.5      →  1\n"),
+            table.contains("\n  min    0.5      →  1\n  max    2        =  2\n"),
             "{table}"
         );
     }

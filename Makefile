@@ -36,7 +36,8 @@ lint: tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	AWS_DEFAULT_REGION=ap-northeast-1 $(VENV)/bin/sam validate --lint
-	$(VENV)/bin/cfn-lint template.yaml
+	AWS_DEFAULT_REGION=us-east-1 $(VENV)/bin/sam validate --lint -t global-events.yaml
+	$(VENV)/bin/cfn-lint template.yaml global-events.yaml
 
 ci: lint test
 

@@ -313,6 +313,9 @@ async fn a_clean_account_is_all_ok_in_one_lookup() {
             "iam-access-key-unused",
             "iam-console-without-mfa",
             "cloudtrail-destructive-call",
+            "cloudtrail-root-activity",
+            "cloudtrail-console-login",
+            "cloudtrail-iam-change",
             "cloudtrail-night-activity",
             "cloudtrail-delete-burst",
             "cloudtrail-source-ip"
@@ -774,7 +777,8 @@ async fn bad_input_is_refused_before_anything_is_read() {
     let state = a.state(&[]);
     for payload in [
         sample("invalid.json"),
-        json!({"detail-type": "AWS Console Sign In via CloudTrail", "detail": {"eventName": "ConsoleLogin"}}),
+        json!({"detail-type": "AWS Service Event via CloudTrail", "detail": {"eventName": "ConsoleLogin"}}),
+        json!({"detail-type": "AWS Console Sign In via CloudTrail", "detail": {"eventName": 7}}),
         json!({"detail-type": "AWS API Call via CloudTrail", "detail": {"eventID": "x"}}),
         json!({"lookback_hours": 0}),
         json!({"lookback_hours": 5000}),
@@ -1037,4 +1041,209 @@ async fn an_empty_global_region_turns_the_second_scan_off() {
             "{global:?}"
         );
     }
+}
+
+/// A console sign-in of an IAM user as CloudTrail records it (us-east-1).
+fn console_login(id: &str, t: &str, user: &str, ip: &str, outcome: &str, mfa: &str) -> Value {
+    let mut r = json!({
+        "eventVersion": "1.08", "eventID": id, "eventName": "ConsoleLogin", "eventTime": t,
+        "eventSource": "signin.amazonaws.com", "eventType": "AwsConsoleSignIn", "awsRegion": "us-east-1",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "accountId": "123456789012",
+            "arn": format!("arn:aws:iam::123456789012:user/{user}"), "userName": user},
+        "sourceIPAddress": ip, "responseElements": {"ConsoleLogin": outcome},
+        "additionalEventData": {"LoginTo": "https://console.aws.amazon.com/", "MobileVersion": "No", "MFAUsed": mfa},
+        "readOnly": false
+    });
+    if outcome == "Failure" {
+        r["errorMessage"] = json!("Failed authentication");
+    }
+    r
+}
+
+/// An IAM call (a global-service event) as CloudTrail records it.
+fn iam_call(id: &str, name: &str, t: &str, identity: Value, request: Value) -> Value {
+    json!({
+        "eventVersion": "1.09", "eventID": id, "eventName": name, "eventTime": t,
+        "eventSource": "iam.amazonaws.com", "awsRegion": "us-east-1", "userIdentity": identity,
+        "sourceIPAddress": "198.51.100.77", "requestParameters": request, "responseElements": null,
+        "errorCode": "", "readOnly": false, "eventType": "AwsApiCall"
+    })
+}
+
+#[tokio::test]
+async fn the_global_events_are_judged_root_sign_ins_and_iam_changes() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    a.user("mallory", 20, Some(0)).await;
+    a.user("erin", 20, Some(0)).await;
+    let rotate_role = "goal-mandala-production-rotate-access-keys-role";
+    let mut global = vec![
+        // Root signs in at 03:05 JST from an unknown address, without MFA.
+        root_sign_in("root-login", "2026-11-30T18:05:00Z", "198.51.100.77"),
+        // CloudTrail itself acting as root: not root's own use.
+        json!({"eventID": "root-svc", "eventName": "GetBucketAcl", "eventTime": "2026-11-30T05:00:00Z",
+            "eventSource": "s3.amazonaws.com", "awsRegion": "us-east-1",
+            "userIdentity": {"type": "Root", "arn": "arn:aws:iam::123456789012:root", "invokedBy": "cloudtrail.amazonaws.com"},
+            "sourceIPAddress": "cloudtrail.amazonaws.com", "readOnly": true}),
+        // erin signs in without MFA.
+        console_login(
+            "erin-login",
+            "2026-11-30T01:00:00Z",
+            "erin",
+            "203.0.113.5",
+            "Success",
+            "No",
+        ),
+        // mallory makes the deploy user an admin.
+        iam_call(
+            "attach-admin",
+            "AttachUserPolicy",
+            "2026-11-30T18:12:00Z",
+            json!({"type": "IAMUser", "userName": "mallory", "arn": "arn:aws:iam::123456789012:user/mallory"}),
+            json!({"userName": DEPLOY, "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+        ),
+        // The key rotation's own CreateAccessKey: trusted, ok.
+        iam_call(
+            "rotation",
+            "CreateAccessKey",
+            "2026-11-30T01:00:00Z",
+            json!({"type": "AssumedRole", "arn": format!("arn:aws:sts::123456789012:assumed-role/{rotate_role}/s"),
+                "sessionContext": {"sessionIssuer": {"type": "Role", "userName": rotate_role,
+                    "arn": format!("arn:aws:iam::123456789012:role/{rotate_role}")}}}),
+            json!({"userName": DEPLOY}),
+        ),
+    ];
+    // A burst of failed sign-ins for dave from one address.
+    for i in 0..5 {
+        global.push(console_login(
+            &format!("fail-{i}"),
+            &format!("2026-11-30T10:0{i}:00Z"),
+            "dave",
+            "198.51.100.9",
+            "Failure",
+            "No",
+        ));
+    }
+    a.bed.seed_trail_in("us-east-1", &json!(global)).unwrap();
+    let state = a.state(&[
+        ("AUDIT_AUTO_CONTAIN", "true"),
+        ("AUDIT_TRUSTED_PRINCIPALS", rotate_role),
+    ]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(report.severity, shared::Severity::Critical);
+    let root = details(&report, "cloudtrail-root-activity");
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-root-activity"),
+        [FindingStatus::Critical]
+    );
+    assert!(
+        root[0].contains("ConsoleLogin")
+            && root[0].contains("198.51.100.77")
+            && root[0].contains("MFA なし"),
+        "{root:?}"
+    );
+    assert!(
+        root[0].contains("region=us-east-1"),
+        "the link opens us-east-1's history: {root:?}"
+    );
+    let logins = details(&report, "cloudtrail-console-login");
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-console-login"),
+        [FindingStatus::Warning, FindingStatus::Warning]
+    );
+    assert!(
+        logins
+            .iter()
+            .any(|d| d.contains("dave") && d.contains("198.51.100.9") && d.contains("5 回")),
+        "{logins:?}"
+    );
+    assert!(
+        logins
+            .iter()
+            .any(|d| d.contains("erin") && d.contains("MFA")),
+        "{logins:?}"
+    );
+    let changes: Vec<(FindingStatus, String)> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "cloudtrail-iam-change")
+        .map(|f| (f.status, f.detail.clone()))
+        .collect();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    let admin = changes
+        .iter()
+        .find(|(_, d)| d.contains("AttachUserPolicy"))
+        .unwrap();
+    assert_eq!(admin.0, FindingStatus::Critical);
+    assert!(
+        admin.1.contains(DEPLOY) && admin.1.contains("AdministratorAccess"),
+        "{admin:?}"
+    );
+    let rotation = changes
+        .iter()
+        .find(|(_, d)| d.contains("CreateAccessKey"))
+        .unwrap();
+    assert_eq!(rotation.0, FindingStatus::Ok, "{rotation:?}");
+    // Containment: mallory's key (an IAM user behind a critical finding), never root.
+    let contained: Vec<&str> = report.actions.iter().map(|a| a.target.as_str()).collect();
+    assert_eq!(contained.len(), 1, "{contained:?}");
+    assert!(contained[0].starts_with("mallory/"), "{contained:?}");
+    assert_eq!(a.key_status("mallory").await, [StatusType::Inactive]);
+    assert_eq!(a.key_status("erin").await, [StatusType::Active]);
+    // The events list names the global ones with their Region.
+    let listed: Vec<&str> = report.extra["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.contains(&"root-login") && listed.contains(&"attach-admin"),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.contains(&"root-svc") && !listed.contains(&"rotation"),
+        "{listed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_forwarded_root_sign_in_and_admin_grant_are_judged_in_real_time() {
+    let a = Account::start().await;
+    let state = a.state(&[]);
+
+    let sign_in = a
+        .run(&state, sample("realtime-root-console-login.json"))
+        .await
+        .unwrap();
+    assert_eq!(sign_in.severity, shared::Severity::Critical);
+    assert_eq!(
+        finding_statuses(&sign_in, "cloudtrail-root-activity"),
+        [FindingStatus::Critical]
+    );
+    assert!(
+        sign_in.title.contains("ConsoleLogin") && sign_in.title.contains("root"),
+        "{}",
+        sign_in.title
+    );
+    assert_eq!(sign_in.extra["events"][0]["region"], "us-east-1");
+    assert!(
+        sign_in.actions.is_empty(),
+        "root is never contained: {:?}",
+        sign_in.actions
+    );
+
+    let grant = a
+        .run(&state, sample("realtime-attach-admin-policy.json"))
+        .await
+        .unwrap();
+    assert_eq!(
+        finding_statuses(&grant, "cloudtrail-iam-change"),
+        [FindingStatus::Critical]
+    );
+    // `errorCode: ""` is no error.
+    assert_eq!(grant.extra["events"][0]["error_code"], Value::Null);
+    assert_eq!(a.calls("LookupEvents"), 0);
 }

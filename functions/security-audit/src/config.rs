@@ -12,6 +12,10 @@ use crate::rules::NightHours;
 pub const DEFAULT_DESTRUCTIVE_EVENTS: &str =
     "DeleteDBCluster,DeleteDBInstance,StopLogging,DeleteTrail";
 
+/// The IAM calls that grant access or create credentials, watched by
+/// default (`cloudtrail-iam-change`).
+pub const DEFAULT_IAM_CHANGE_EVENTS: &str = "CreateUser,CreateAccessKey,CreateLoginProfile,UpdateLoginProfile,AttachUserPolicy,PutUserPolicy,AddUserToGroup,AttachGroupPolicy,PutGroupPolicy,AttachRolePolicy,PutRolePolicy,UpdateAssumeRolePolicy,DeactivateMFADevice,DeleteVirtualMFADevice";
+
 /// Where CloudTrail keeps the events of the global services (IAM, STS's
 /// global endpoint, AWS sign-in, CloudFront): their event history exists only
 /// in us-east-1 (CloudTrail user guide, "global service events").
@@ -44,6 +48,11 @@ pub struct AuditConfig {
     /// `AUDIT_GLOBAL_REGION` (`us-east-1`; empty = off): the daily review's
     /// second scan, for the global services' events.
     pub global_region: Option<String>,
+    /// `AUDIT_IAM_CHANGE_EVENTS`: IAM calls that grant access or create credentials.
+    pub iam_change_events: Vec<String>,
+    /// `AUDIT_TRUSTED_PRINCIPALS`: role or user names or ARNs whose IAM
+    /// changes are expected (rotate-access-keys' role).
+    pub trusted_principals: Vec<String>,
 }
 
 impl AuditConfig {
@@ -72,24 +81,18 @@ impl AuditConfig {
                 format!("expected 1–{LOOKBACK_HOURS_MAX} hours"),
             ));
         }
-        let destructive_events: Vec<String> = env
-            .string_or("AUDIT_DESTRUCTIVE_EVENTS", DEFAULT_DESTRUCTIVE_EVENTS)
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let valid_event = |e: &String| {
-            e.len() <= 128
-                && e.starts_with(|c: char| c.is_ascii_uppercase())
-                && e.bytes().all(|b| b.is_ascii_alphanumeric())
-        };
-        if destructive_events.is_empty() || !destructive_events.iter().all(valid_event) {
-            return Err(ConfigError::new(
-                "AUDIT_DESTRUCTIVE_EVENTS",
-                "expected comma-separated API event names like DeleteDBCluster,StopLogging",
-            ));
-        }
+        let destructive_events = event_names(
+            env,
+            "AUDIT_DESTRUCTIVE_EVENTS",
+            DEFAULT_DESTRUCTIVE_EVENTS,
+            "DeleteDBCluster,StopLogging",
+        )?;
+        let iam_change_events = event_names(
+            env,
+            "AUDIT_IAM_CHANGE_EVENTS",
+            DEFAULT_IAM_CHANGE_EVENTS,
+            "CreateAccessKey,AttachUserPolicy",
+        )?;
         Ok(AuditConfig {
             watch_users: env.iam_users("AUDIT_WATCH_USERS", DEFAULT_DEPLOY_USER)?,
             night: env.parse_or("AUDIT_NIGHT_HOURS", NightHours { start: 0, end: 6 })?,
@@ -100,9 +103,72 @@ impl AuditConfig {
             lookback_hours,
             destructive_events,
             global_region: parse_region(env)?,
+            iam_change_events,
+            trusted_principals: parse_principals(env)?,
             common,
         })
     }
+}
+
+/// A comma list of API event names (`DeleteDBCluster`), `default` when unset.
+fn event_names(
+    env: &Env,
+    variable: &str,
+    default: &str,
+    example: &str,
+) -> Result<Vec<String>, ConfigError> {
+    let names: Vec<String> = env
+        .string_or(variable, default)
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let valid = |e: &String| {
+        e.len() <= 128
+            && e.starts_with(|c: char| c.is_ascii_uppercase())
+            && e.bytes().all(|b| b.is_ascii_alphanumeric())
+    };
+    if names.is_empty() || !names.iter().all(valid) {
+        return Err(ConfigError::new(
+            variable,
+            format!("expected comma-separated API event names like {example}"),
+        ));
+    }
+    Ok(names)
+}
+
+/// `AUDIT_TRUSTED_PRINCIPALS`: role or user names (`rotate-access-keys-role`)
+/// or their ARNs, comma-separated; empty = none.
+fn parse_principals(env: &Env) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = env.get("AUDIT_TRUSTED_PRINCIPALS") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let name = match entry.strip_prefix("arn:") {
+            Some(rest) => {
+                let resource = rest.splitn(5, ':').nth(4).unwrap_or_default();
+                resource
+                    .strip_prefix("role/")
+                    .or_else(|| resource.strip_prefix("user/"))
+                    .and_then(|path| path.rsplit('/').next())
+                    .unwrap_or_default()
+            }
+            None => entry,
+        };
+        if !shared::config::valid_iam_user_name(name) {
+            let shown: String = entry.chars().take(60).collect();
+            return Err(ConfigError::new(
+                "AUDIT_TRUSTED_PRINCIPALS",
+                format!(
+                    "`{shown}` is not a role or user name, or its ARN (arn:aws:iam::123456789012:role/NAME)"
+                ),
+            ));
+        }
+        out.push(name.to_owned());
+    }
+    Ok(out)
 }
 
 /// `AUDIT_GLOBAL_REGION`: a Region code like `us-east-1`; empty turns the
@@ -175,6 +241,13 @@ mod tests {
         assert_eq!(c.allowed_cidrs, None);
         assert!(!c.auto_contain);
         assert_eq!(c.global_region.as_deref(), Some("us-east-1"));
+        assert_eq!(c.iam_change_events.len(), 14);
+        assert!(
+            c.iam_change_events
+                .iter()
+                .any(|e| e == "DeleteVirtualMFADevice")
+        );
+        assert!(c.trusted_principals.is_empty());
         assert_eq!(
             c.destructive_events,
             [
@@ -202,6 +275,22 @@ mod tests {
         let c = AuditConfig::from_env(&Env::from_pairs([TOPIC, ("AUDIT_ALLOWED_CIDRS", " , ")]))
             .unwrap();
         assert_eq!(c.allowed_cidrs, None, "empty is unset");
+    }
+
+    #[test]
+    fn trusted_principals_are_names_or_arns_read_as_names() {
+        let c = AuditConfig::from_env(&Env::from_pairs([
+            TOPIC,
+            (
+                "AUDIT_TRUSTED_PRINCIPALS",
+                "arn:aws:iam::123456789012:role/service-role/goal-mandala-production-rotate-access-keys-role, ops-bot",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.trusted_principals,
+            ["goal-mandala-production-rotate-access-keys-role", "ops-bot"]
+        );
     }
 
     #[test]
@@ -237,6 +326,12 @@ mod tests {
                 ("AUDIT_AUTO_CONTAIN", "yes"),
                 ("AUDIT_WATCH_USERS", "bad user"),
                 ("AUDIT_DESTRUCTIVE_EVENTS", "Delete DB"),
+                ("AUDIT_IAM_CHANGE_EVENTS", "iam:CreateUser"),
+                ("AUDIT_TRUSTED_PRINCIPALS", "has space"),
+                (
+                    "AUDIT_TRUSTED_PRINCIPALS",
+                    "arn:aws:iam::123456789012:policy/x",
+                ),
                 ("AUDIT_GLOBAL_REGION", "US-EAST-1"),
                 ("AUDIT_GLOBAL_REGION", "us-east"),
                 ("AUDIT_GLOBAL_REGION", "global"),

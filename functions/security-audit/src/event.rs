@@ -12,6 +12,9 @@ use crate::trail::TrailEvent;
 
 /// The EventBridge detail type of a CloudTrail-recorded API call.
 pub const API_CALL: &str = "AWS API Call via CloudTrail";
+/// The EventBridge detail type of a console sign-in (`ConsoleLogin`), a
+/// global-service event forwarded from us-east-1.
+pub const SIGN_IN: &str = "AWS Console Sign In via CloudTrail";
 /// The detail type of a classic EventBridge schedule.
 pub const SCHEDULED: &str = "Scheduled Event";
 
@@ -77,11 +80,11 @@ impl AuditRequest {
         let dry_run = payload.common.dry_run(configured_dry_run);
         let fields = payload.fields;
         let audit = match fields.detail_type.as_deref() {
-            Some(API_CALL) => {
+            Some(kind @ (API_CALL | SIGN_IN)) => {
                 let detail = fields.detail.unwrap_or(Value::Null);
                 if !detail.is_object() || !detail["eventName"].is_string() {
                     return Err(Error::InvalidInput(format!(
-                        "an `{API_CALL}` event needs `detail`: the CloudTrail record, an object with a string `eventName`"
+                        "an `{kind}` event needs `detail`: the CloudTrail record, an object with a string `eventName`"
                     )));
                 }
                 let event = TrailEvent::from_record(&detail, Vec::new(), None, Some(now))
@@ -108,7 +111,7 @@ impl AuditRequest {
             }
             Some(_) => {
                 return Err(Error::InvalidInput(format!(
-                    "`detail-type` must be `{API_CALL}` (one call, in real time) or `{SCHEDULED}`; leave it out for the daily review"
+                    "`detail-type` must be `{API_CALL}` or `{SIGN_IN}` (one event, in real time) or `{SCHEDULED}`; leave it out for the daily review"
                 )));
             }
         };

@@ -10,6 +10,7 @@
 //! offender's active keys — happens only with `AUDIT_AUTO_CONTAIN=true`,
 //! never in a dry run, and changes nothing else.
 
+pub mod account;
 pub mod config;
 pub mod contain;
 pub mod event;
@@ -19,6 +20,7 @@ pub mod policy;
 pub mod review;
 pub mod rules;
 mod text;
+mod text_account;
 pub mod trail;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -175,6 +177,8 @@ fn judge_events(
         }
     }
 
+    judge_account(state, texts, events, &mut judged);
+
     let night = night_calls(
         events,
         &config.watch_users,
@@ -245,6 +249,71 @@ fn judge_events(
         judged.steps.push(texts.contain_remedy(user, system));
     }
     judged
+}
+
+/// The account-wide rules (root, console sign-in, IAM changes) over
+/// `events` — the global services' events among them.
+fn judge_account(state: &SecurityAudit, texts: &Texts, events: &[TrailEvent], judged: &mut Judged) {
+    let config = &state.config;
+    let root = account::root_activity(events);
+    if root.is_empty() {
+        judged.findings.push(texts.no_root(events.len()));
+    } else {
+        judged.steps.push(texts.root_remedy());
+    }
+    for &i in &root {
+        judged.findings.push(texts.root(&events[i]));
+        judged.flag(events, i, "cloudtrail-root-activity");
+        judged.critical_events.insert(i);
+    }
+
+    let sign_ins = account::sign_ins(events);
+    if sign_ins.is_empty() {
+        judged.findings.push(texts.no_sign_in_issues());
+    }
+    for failed in &sign_ins.failures {
+        judged.findings.push(texts.sign_in_failures(failed, events));
+        for &i in &failed.events {
+            judged.flag(events, i, "cloudtrail-console-login");
+        }
+        judged
+            .steps
+            .push(texts.sign_in_remedy(&failed.principal.name(), Some(&failed.source)));
+    }
+    for (user, calls) in &sign_ins.without_mfa {
+        let list: Vec<&TrailEvent> = calls.iter().map(|&i| &events[i]).collect();
+        judged.findings.push(texts.sign_in_without_mfa(user, &list));
+        for &i in calls {
+            judged.flag(events, i, "cloudtrail-console-login");
+        }
+        judged.steps.push(texts.sign_in_remedy(user, None));
+    }
+
+    let changes = account::iam_changes(
+        events,
+        &config.iam_change_events,
+        &config.trusted_principals,
+    );
+    if changes.is_empty() {
+        judged
+            .findings
+            .push(texts.no_iam_changes(&config.iam_change_events));
+    }
+    for &change in &changes {
+        let e = &events[change.event];
+        judged.findings.push(texts.iam_change(e, change));
+        if change.status() == FindingStatus::Ok {
+            continue;
+        }
+        judged.flag(events, change.event, "cloudtrail-iam-change");
+        judged.steps.push(texts.iam_change_remedy(e, change));
+        if change.status() == FindingStatus::Critical {
+            judged.critical_events.insert(change.event);
+            if let Some(user) = e.principal.iam_user() {
+                judged.offenders.insert(user.to_owned());
+            }
+        }
+    }
 }
 
 /// The IAM review, judged: its findings, next steps, and the non-ok

@@ -191,6 +191,7 @@ pub async fn scan(
                     resources,
                     error_code: None,
                     region: Some(region.to_owned()),
+                    facts: Default::default(),
                 }),
                 _ => tracing::warn!(
                     event_id = event.event_id().unwrap_or_default(),
@@ -269,6 +270,7 @@ mod tests {
             resources: Vec::new(),
             error_code: None,
             region: Some(region.into()),
+            facts: Default::default(),
         }
     }
 

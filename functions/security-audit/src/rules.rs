@@ -215,6 +215,7 @@ mod tests {
             resources: Vec::new(),
             error_code: None,
             region: None,
+            facts: Default::default(),
         }
     }
 

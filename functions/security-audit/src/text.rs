@@ -57,8 +57,12 @@ impl Texts {
         }
     }
 
-    fn ja_en(&self, ja: String, en: String) -> String {
+    pub(crate) fn ja_en(&self, ja: String, en: String) -> String {
         self.lang.choose(ja, en)
+    }
+
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang
     }
 
     pub(crate) fn time(&self, at: DateTime<Utc>) -> String {
@@ -94,7 +98,7 @@ impl Texts {
         )
     }
 
-    fn event_link(&self, e: &TrailEvent) -> String {
+    pub(crate) fn event_link(&self, e: &TrailEvent) -> String {
         // A global service's event is found in the Region whose history holds it.
         console::cloudtrail_event(e.region.as_deref().unwrap_or(&self.region), &e.id)
     }

@@ -105,6 +105,74 @@ pub struct TrailEvent {
     /// The Region whose history (or event bus) it came from; global services'
     /// events are `us-east-1`'s.
     pub region: Option<String>,
+    /// What the account-wide rules read besides: who acted on whose behalf,
+    /// a sign-in's outcome, what an IAM call grants.
+    pub facts: Facts,
+}
+
+/// The facts of a record the global rules need (root use, console sign-in,
+/// IAM changes), read once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// `userIdentity.invokedBy`: an AWS service made the call on the
+    /// principal's behalf (root's included).
+    pub invoked_by: Option<String>,
+    /// A `ConsoleLogin`'s outcome.
+    pub sign_in: Option<SignIn>,
+    /// What an IAM call grants.
+    pub grant: Grant,
+}
+
+/// A console sign-in (`ConsoleLogin`), as CloudTrail records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignIn {
+    /// `responseElements.ConsoleLogin` = `Failure` (or an `errorMessage`).
+    pub failed: bool,
+    /// `additionalEventData.MFAUsed`: `Some(false)` for `No`.
+    pub mfa_used: Option<bool>,
+}
+
+/// What an IAM call's request grants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grant {
+    /// `requestParameters.policyArn` (AttachUserPolicy, AttachRolePolicy, …).
+    pub policy_arn: Option<String>,
+    /// `requestParameters.policyDocument` (PutUserPolicy, …, or the trust
+    /// policy of UpdateAssumeRolePolicy) grants admin by the
+    /// `iam-admin-access` rule.
+    pub admin_document: bool,
+    /// Whom it names: `userName`, `roleName` or `groupName`.
+    pub target: Option<String>,
+}
+
+impl Facts {
+    fn from_record(record: &Value) -> Facts {
+        let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+        let request = &record["requestParameters"];
+        let sign_in = (record["eventName"] == "ConsoleLogin").then(|| SignIn {
+            failed: record["responseElements"]["ConsoleLogin"] == "Failure"
+                || text(&record["errorMessage"]).is_some(),
+            mfa_used: match record["additionalEventData"]["MFAUsed"].as_str() {
+                Some("Yes") => Some(true),
+                Some("No") => Some(false),
+                _ => None,
+            },
+        });
+        let admin_document = text(&request["policyDocument"])
+            .and_then(|raw| crate::policy::decode_document(&raw).ok())
+            .is_some_and(|doc| crate::policy::grants_admin(&doc));
+        Facts {
+            invoked_by: text(&record["userIdentity"]["invokedBy"]),
+            sign_in,
+            grant: Grant {
+                policy_arn: text(&request["policyArn"]),
+                admin_document,
+                target: ["userName", "roleName", "groupName"]
+                    .iter()
+                    .find_map(|k| text(&request[*k])),
+            },
+        }
+    }
 }
 
 /// Request parameters that name the resource of a watched call.
@@ -151,6 +219,7 @@ impl TrailEvent {
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
             region: record["awsRegion"].as_str().map(str::to_owned),
+            facts: Facts::from_record(record),
         })
     }
 
@@ -225,6 +294,7 @@ mod tests {
             resources: Vec::new(),
             error_code: None,
             region: None,
+            facts: Facts::default(),
         };
         assert_eq!(with_ip("rds.amazonaws.com").source_address(), None);
         assert_eq!(with_ip("AWS Internal").source_address(), None);

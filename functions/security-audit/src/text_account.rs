@@ -1,0 +1,180 @@
+//! The words of the account-wide rules (root, console sign-in, IAM
+//! changes): findings with the principal, the address, the event and the
+//! time, and the runbook's remedies (無効化, キーのローテーション).
+
+use shared::{Finding, FindingStatus};
+
+use crate::account::{FailedSignIns, IamChange};
+use crate::text::Texts;
+use crate::trail::TrailEvent;
+
+impl Texts {
+    pub(crate) fn root(&self, e: &TrailEvent) -> Finding {
+        let mfa = match e.facts.sign_in.and_then(|s| s.mfa_used) {
+            Some(false) => self.lang().pick("（MFA なし）", " (without MFA)"),
+            _ => "",
+        };
+        Finding::new(
+            "cloudtrail-root-activity",
+            FindingStatus::Critical,
+            format!("{}{mfa} {}", self.call(e), self.event_link(e)),
+        )
+    }
+
+    pub(crate) fn no_root(&self, scanned: usize) -> Finding {
+        Finding::new(
+            "cloudtrail-root-activity",
+            FindingStatus::Ok,
+            self.ja_en(
+                format!("root ユーザーの操作はありません（{scanned} 件を確認）"),
+                format!("no activity of the root user among {scanned} events"),
+            ),
+        )
+    }
+
+    pub(crate) fn root_remedy(&self) -> String {
+        self.ja_en(
+            "root が使われました: 本人による作業か確認し、そうでなければ root のパスワードを変更し、MFA を確認し、root のアクセスキーがあれば無効化・削除してください。日常の作業は IAM ユーザー・ロールで行います。".to_owned(),
+            "root was used: confirm it was planned work; if not, change root's password, check its MFA, and deactivate and delete any root access key. Day-to-day work belongs to IAM users and roles.".to_owned(),
+        )
+    }
+
+    pub(crate) fn sign_in_failures(&self, f: &FailedSignIns, events: &[TrailEvent]) -> Finding {
+        let last = f.events.iter().map(|&i| events[i].time).max();
+        let when = last.map(|t| self.time(t)).unwrap_or_default();
+        let mut finding = Finding::new(
+            "cloudtrail-console-login",
+            FindingStatus::Warning,
+            self.ja_en(
+                format!(
+                    "{} のコンソールサインインが {} から {} 回失敗しました（最後は {when}）",
+                    f.principal.name(),
+                    f.source,
+                    f.events.len()
+                ),
+                format!(
+                    "{} failed to sign in to the console from {} {} times (last at {when})",
+                    f.principal.name(),
+                    f.source,
+                    f.events.len()
+                ),
+            ),
+        );
+        finding.value = Some(f.events.len() as f64);
+        finding
+    }
+
+    pub(crate) fn sign_in_without_mfa(&self, user: &str, calls: &[&TrailEvent]) -> Finding {
+        let examples: Vec<String> = calls.iter().take(3).map(|e| self.call(e)).collect();
+        let mut finding = Finding::new(
+            "cloudtrail-console-login",
+            FindingStatus::Warning,
+            self.ja_en(
+                format!(
+                    "{user} が MFA なしでコンソールにサインインしました（{} 回）: {}",
+                    calls.len(),
+                    examples.join("; ")
+                ),
+                format!(
+                    "{user} signed in to the console without MFA ({} times): {}",
+                    calls.len(),
+                    examples.join("; ")
+                ),
+            ),
+        );
+        finding.value = Some(calls.len() as f64);
+        finding
+    }
+
+    pub(crate) fn no_sign_in_issues(&self) -> Finding {
+        Finding::new(
+            "cloudtrail-console-login",
+            FindingStatus::Ok,
+            self.ja_en(
+                "失敗したコンソールサインインも、MFA なしのサインインもありません".to_owned(),
+                "no failed console sign-in and none without MFA".to_owned(),
+            ),
+        )
+    }
+
+    pub(crate) fn sign_in_remedy(&self, who: &str, source: Option<&str>) -> String {
+        match source {
+            Some(ip) => self.ja_en(
+                format!("{who} の {ip} からのサインイン失敗: 本人の打ち間違いか確認し、そうでなければパスワードを変更し、MFA を必須にして、そのアドレスをセキュリティグループ・WAF で遮断してください。"),
+                format!("{who}'s failed sign-ins from {ip}: check it was the user's own typo; if not, change the password, require MFA and block the address (security groups, WAF)."),
+            ),
+            None => self.ja_en(
+                format!("{who}: MFA デバイスを登録し、MFA のないコンソールサインインを拒否するポリシーを付けてください。"),
+                format!("{who}: register an MFA device and attach a policy that denies console use without MFA."),
+            ),
+        }
+    }
+
+    pub(crate) fn iam_change(&self, e: &TrailEvent, change: IamChange) -> Finding {
+        let grant = &e.facts.grant;
+        let target = grant
+            .target
+            .as_deref()
+            .map(|t| self.ja_en(format!("対象 {t}"), format!("on {t}")));
+        let policy = grant.policy_arn.as_deref().map(|arn| {
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            self.ja_en(format!("ポリシー {name}"), format!("policy {name}"))
+        });
+        let mut notes: Vec<String> = target.into_iter().chain(policy).collect();
+        if change.grants_admin {
+            notes.push(self.ja_en("管理者権限".into(), "admin access".into()));
+        }
+        if let Some(code) = &e.error_code {
+            notes.push(self.ja_en(format!("失敗: {code}"), format!("failed: {code}")));
+        }
+        if change.trusted {
+            notes.push(self.ja_en(
+                "信頼済みのプリンシパル（AUDIT_TRUSTED_PRINCIPALS）".into(),
+                "a trusted principal (AUDIT_TRUSTED_PRINCIPALS)".into(),
+            ));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", notes.join("、"))
+        };
+        Finding::new(
+            "cloudtrail-iam-change",
+            change.status(),
+            format!("{}{notes} {}", self.call(e), self.event_link(e)),
+        )
+    }
+
+    pub(crate) fn no_iam_changes(&self, names: &[String]) -> Finding {
+        Finding::new(
+            "cloudtrail-iam-change",
+            FindingStatus::Ok,
+            self.ja_en(
+                format!(
+                    "権限を与える・認証情報を作る IAM の操作（{}）はありません",
+                    names.join(", ")
+                ),
+                format!(
+                    "no IAM call that grants access or creates credentials ({})",
+                    names.join(", ")
+                ),
+            ),
+        )
+    }
+
+    pub(crate) fn iam_change_remedy(&self, e: &TrailEvent, change: IamChange) -> String {
+        let who = e.principal.name();
+        let target = e.facts.grant.target.as_deref().unwrap_or("?");
+        if change.grants_admin {
+            self.ja_en(
+                format!("{who} が {target} に管理者権限を与えました（{}）: 承認された変更か確認し、そうでなければポリシーを外し（aws iam detach-user-policy / delete-user-policy）、{who} の認証情報を無効化してキーをローテーションしてください。", e.name),
+                format!("{who} granted admin to {target} ({}): confirm the change was approved; if not, remove the policy (aws iam detach-user-policy / delete-user-policy), deactivate {who}'s credentials and rotate the keys.", e.name),
+            )
+        } else {
+            self.ja_en(
+                format!("{who} の {}（対象 {target}）: 承認された変更か確認し、そうでなければ元に戻して {who} のキーをローテーションしてください。", e.name),
+                format!("{who}'s {} on {target}: confirm it was approved; if not, undo it and rotate {who}'s keys.", e.name),
+            )
+        }
+    }
+}

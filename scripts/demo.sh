@@ -133,8 +133,9 @@ echo "運用者がダイジェストの次の対応どおり ACU を 0.5–2 に
 invoke daily-health events/daily-health/invalid.json "存在しない日付: InvalidInput で何も読まない"
 
 "$py" tests/bed/seed_demo.py audit >"$work/audit.json"
-invoke security-audit "$work/audit.json" "08:00 JST の日次監査: 管理者権限・MFA なし・夜間の呼び出し・削除の集中・許可外のアドレス"
+invoke security-audit "$work/audit.json" "08:00 JST の日次監査（東京と us-east-1 の 2 リージョン）: 管理者権限・MFA なし・夜間の呼び出し・削除の集中・許可外のアドレス・root のサインイン・ログイン失敗の集中・デプロイユーザーへの AdministratorAccess・記録を止めた証跡"
 invoke security-audit events/security-audit/realtime-delete-db-cluster.json "リアルタイム: DeleteDBCluster の呼び出しを即座に判定（キーの無効化は推奨のみ）"
+invoke security-audit events/security-audit/realtime-root-console-login.json "リアルタイム: us-east-1 から転送された root のコンソールサインイン（MFA なし）"
 invoke security-audit events/security-audit/invalid.json "CloudTrail の記録ではない detail: InvalidInput"
 
 gm "スケーリング（計画だけ）: 端末がないので確認せず、計画を表示して終了（何も変更しない）" ops set-db-capacity --min 1 --max 4

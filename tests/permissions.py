@@ -384,6 +384,12 @@ def needs(request):
             return [(action, arn("cloudwatch", f"alarm:{n}", region)) for n in names]
         return [(action, None)]
 
+    if service == "cloudtrail":
+        if op == "GetTrailStatus":
+            name = params.get("Name", "")
+            return [(action, name if name.startswith("arn:") else arn("cloudtrail", f"trail/{name}", region))]
+        return [(action, None)]
+
     if service == "sqs":
         url = params.get("QueueUrl")
         return [(action, arn("sqs", url.rstrip("/").rsplit("/", 1)[-1], region) if url else None)]

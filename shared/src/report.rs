@@ -340,3 +340,28 @@ mod tests {
         assert_eq!(one_line("短い", 10), "短い");
     }
 }
+
+/// The last four characters of an access key id — how reports and logs
+/// name a key (`id_suffix`): enough to tell keys apart, never the key.
+pub fn key_id_suffix(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+/// A key id as texts show it: `…` and its last four characters.
+pub fn masked_key_id(id: &str) -> String {
+    format!("…{}", key_id_suffix(id))
+}
+
+#[cfg(test)]
+mod key_id_tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_named_by_its_last_four_characters_only() {
+        assert_eq!(key_id_suffix("AKIAIOSFODNN7EXAMPLE"), "MPLE");
+        assert_eq!(key_id_suffix("AB"), "AB");
+        assert_eq!(masked_key_id("AKIAIOSFODNN7EXAMPLE"), "…MPLE");
+        assert_eq!(masked_key_id("abc"), "…abc");
+    }
+}

@@ -312,10 +312,11 @@ def audit():
     """An account for the security audit: a forgotten admin with a console
     password and no MFA, and the last 24 hours of CloudTrail — the deploy
     user calling at 02:10 JST from an unknown address, a clean-up role
-    deleting 11 objects within 40 minutes, the usual reads. Prints the
-    08:00 scheduler input."""
+    deleting 11 objects within 40 minutes, the usual reads; in us-east-1 a
+    root sign-in, a failed-login burst and an admin policy attached to the
+    deploy user; a trail that is not logging. Prints the 08:00 scheduler
+    input."""
     import datetime
-    import urllib.request
     iam = client("iam")
     iam.create_user(UserName="ops-admin-legacy")
     iam.attach_user_policy(UserName="ops-admin-legacy", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
@@ -345,10 +346,33 @@ def audit():
                for i in range(11)]
     events += [record(100 + i, "DescribeDBClusters", now - datetime.timedelta(minutes=30 + i), deploy, "203.0.113.20",
                       source="rds.amazonaws.com") for i in range(60)]
-    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/_bed/cloudtrail/events",
-                                     data=json.dumps({"events": events}).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request).read()
+    bed_control("/_bed/cloudtrail/events", {"events": events})
+    # us-east-1's history (IAM, STS, sign-in): root signs in at 03:05 JST
+    # from an unknown address without MFA, someone tries dave's console
+    # password 6 times, and ops-admin-legacy makes the deploy user an admin.
+    root = {"type": "Root", "principalId": "123456789012", "arn": "arn:aws:iam::123456789012:root",
+            "accountId": "123456789012"}
+    legacy = {"type": "IAMUser", "userName": "ops-admin-legacy",
+              "arn": "arn:aws:iam::123456789012:user/ops-admin-legacy"}
+    dave = {"type": "IAMUser", "userName": "dave", "arn": "arn:aws:iam::123456789012:user/dave"}
+    sign_in = lambda i, at, who, ip, outcome: record(
+        i, "ConsoleLogin", at, who, ip, source="signin.amazonaws.com", awsRegion="us-east-1",
+        eventType="AwsConsoleSignIn", responseElements={"ConsoleLogin": outcome},
+        additionalEventData={"LoginTo": "https://console.aws.amazon.com/", "MobileVersion": "No", "MFAUsed": "No"},
+        **({"errorMessage": "Failed authentication"} if outcome == "Failure" else {}))
+    global_events = [sign_in(500, night + datetime.timedelta(minutes=55), root, "198.51.100.77", "Success")]
+    global_events += [sign_in(510 + i, start + datetime.timedelta(minutes=i), dave, "192.0.2.44", "Failure")
+                      for i in range(6)]
+    global_events.append(record(520, "AttachUserPolicy", now - datetime.timedelta(hours=1), legacy, "198.51.100.77",
+                                source="iam.amazonaws.com", awsRegion="us-east-1", errorCode="",
+                                requestParameters={"userName": "github-actions-deploy",
+                                                   "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}))
+    bed_control("/_bed/cloudtrail/events", {"events": global_events, "region": "us-east-1"})
+    # The account's trail: every Region and the global events, but someone stopped it.
+    client("s3").create_bucket(Bucket=f"{SYSTEM}-cloudtrail",
+                               CreateBucketConfiguration={"LocationConstraint": REGION})
+    client("cloudtrail").create_trail(Name=f"{SYSTEM}-trail", S3BucketName=f"{SYSTEM}-cloudtrail",
+                                      IsMultiRegionTrail=True, IncludeGlobalServiceEvents=True)
     print(json.dumps({"scheduled_time": iso(now)}))
 
 

@@ -19,6 +19,9 @@ use shared::{ActionResult, Env, Error, FindingStatus, Report};
 const NOW: &str = "2026-12-01T00:00:00Z";
 const DEPLOY: &str = "github-actions-deploy";
 const CONSOLE_PASSWORD: &str = "Console-Pass-Not-In-Reports-42!";
+/// The account's trail and its bucket.
+const TRAIL: &str = "goal-mandala-production-trail";
+const TRAIL_BUCKET: &str = "goal-mandala-production-cloudtrail";
 
 fn at(rfc3339: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(rfc3339)
@@ -34,6 +37,7 @@ struct Account {
     bed: Bed,
     inbox: Inbox,
     iam: aws_sdk_iam::Client,
+    cloudtrail: aws_sdk_cloudtrail::Client,
     /// Every secret access key made, to prove none reaches an output.
     secrets: Vec<String>,
 }
@@ -43,11 +47,48 @@ impl Account {
         let bed = Bed::start().unwrap();
         let sdk = bed.sdk_config();
         let inbox = Inbox::ops(&sdk).await.unwrap();
-        Account {
+        let account = Account {
             iam: aws_sdk_iam::Client::new(&sdk),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&sdk),
             bed,
             inbox,
             secrets: Vec::new(),
+        };
+        // The account's trail, as the runbook wants it: every Region, the
+        // global services' events, logging.
+        aws_sdk_s3::Client::new(&sdk)
+            .create_bucket()
+            .bucket(TRAIL_BUCKET)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        account.trail(TRAIL, true, true).await;
+        account
+    }
+
+    /// A trail writing to the trail bucket; `logging` starts it.
+    async fn trail(&self, name: &str, multi_region: bool, logging: bool) {
+        self.cloudtrail
+            .create_trail()
+            .name(name)
+            .s3_bucket_name(TRAIL_BUCKET)
+            .is_multi_region_trail(multi_region)
+            .include_global_service_events(true)
+            .send()
+            .await
+            .unwrap();
+        if logging {
+            self.cloudtrail
+                .start_logging()
+                .name(name)
+                .send()
+                .await
+                .unwrap();
         }
     }
 
@@ -312,6 +353,7 @@ async fn a_clean_account_is_all_ok_in_one_lookup() {
             "iam-admin-access",
             "iam-access-key-unused",
             "iam-console-without-mfa",
+            "cloudtrail-trail-health",
             "cloudtrail-destructive-call",
             "cloudtrail-root-activity",
             "cloudtrail-console-login",
@@ -527,7 +569,7 @@ async fn every_finding_of_a_seeded_account_over_several_pages() {
     let bob = users.iter().find(|u| u["user"] == "bob").unwrap();
     assert_eq!(
         bob["admin_via"],
-        json!([{"policy": "PowerUserAccess", "type": "aws-managed", "group": "power"}])
+        json!([{"policy": "PowerUserAccess", "type": "aws-managed", "group": "power", "statement": "not-action"}])
     );
     assert_eq!(
         (bob["console"].as_bool(), bob["mfa"].as_bool()),
@@ -538,12 +580,10 @@ async fn every_finding_of_a_seeded_account_over_several_pages() {
         deploy["admin"], false,
         "s3:* and NotAction on one bucket are not admin"
     );
-    assert!(
-        deploy["keys"][0]["id_suffix"]
-            .as_str()
-            .unwrap()
-            .starts_with('…')
-    );
+    // The key id's last four characters, as rotate-access-keys reports it.
+    let suffix = deploy["keys"][0]["id_suffix"].as_str().unwrap();
+    assert_eq!(suffix.chars().count(), 4, "{suffix}");
+    assert!(!suffix.contains('…'), "{suffix}");
     assert_eq!(
         deploy["findings"],
         json!([
@@ -1246,4 +1286,108 @@ async fn a_forwarded_root_sign_in_and_admin_grant_are_judged_in_real_time() {
     // `errorCode: ""` is no error.
     assert_eq!(grant.extra["events"][0]["error_code"], Value::Null);
     assert_eq!(a.calls("LookupEvents"), 0);
+}
+
+#[tokio::test]
+async fn a_trail_that_stopped_logging_leaves_the_account_uncovered() {
+    let a = Account::start().await;
+    let state = a.state(&[]);
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-trail-health"),
+        [FindingStatus::Ok]
+    );
+    assert!(details(&report, "cloudtrail-trail-health")[0].contains(TRAIL));
+
+    // Someone stops the trail; a single-Region trail alone does not cover the account.
+    a.cloudtrail
+        .stop_logging()
+        .name(TRAIL)
+        .send()
+        .await
+        .unwrap();
+    a.trail("regional-only", false, true).await;
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-trail-health"),
+        [FindingStatus::Critical]
+    );
+    let detail = &details(&report, "cloudtrail-trail-health")[0];
+    assert!(
+        detail.contains("記録停止中") && detail.contains("単一リージョン"),
+        "{detail}"
+    );
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("start-logging")),
+        "{:#?}",
+        report.next_steps
+    );
+    assert_eq!(a.calls("DescribeTrails"), 1);
+    assert_eq!(a.calls("GetTrailStatus"), 2);
+    // The trails' reads are not lookups.
+    assert_eq!(report.extra["lookup_requests"], 2);
+
+    // A denied DescribeTrails skips only this check.
+    a.bed
+        .set_faults(&json!([{"service": "cloudtrail", "operation": "DescribeTrails", "code": "AccessDeniedException", "status": 400}]))
+        .unwrap();
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-trail-health"),
+        [FindingStatus::Skipped]
+    );
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-destructive-call"),
+        [FindingStatus::Ok]
+    );
+}
+
+#[tokio::test]
+async fn every_action_on_all_but_a_few_resources_is_admin() {
+    let mut a = Account::start().await;
+    a.user("grace", 20, Some(0)).await;
+    a.iam
+        .put_user_policy()
+        .user_name("grace")
+        .policy_name("all-but-the-audit-logs")
+        .policy_document(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "NotResource": ["arn:aws:s3:::audit-logs", "arn:aws:s3:::audit-logs/*"]}
+        ]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    a.user("heidi", 20, Some(0)).await;
+    a.iam
+        .put_user_policy()
+        .user_name("heidi")
+        .policy_name("nothing")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "NotResource": "*"}
+            ]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let state = a.state(&[]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(
+        finding_statuses(&report, "iam-admin-access"),
+        [FindingStatus::Warning]
+    );
+    assert!(details(&report, "iam-admin-access")[0].contains("grace"));
+    let users = report.extra["users"].as_array().unwrap();
+    let grace = users.iter().find(|u| u["user"] == "grace").unwrap();
+    assert_eq!(
+        grace["admin_via"],
+        json!([{"policy": "all-but-the-audit-logs", "type": "inline", "statement": "not-resource"}])
+    );
+    let heidi = users.iter().find(|u| u["user"] == "heidi").unwrap();
+    assert_eq!(heidi["admin"], false, "a NotResource of * grants nothing");
 }

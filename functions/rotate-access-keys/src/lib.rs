@@ -21,7 +21,9 @@ use shared::{Action, ActionResult, Delivery, Done, Error, Notifier, Report, Repo
 pub use crate::config::KeysConfig;
 pub use crate::event::KeysRequest;
 use crate::plan::{KeyAction, KeyStatus, UserFacts, UserPlan, Warning, age_days, plan_user};
-use crate::text::{Texts, id_suffix};
+use shared::report::key_id_suffix;
+
+use crate::text::Texts;
 
 /// The function (binary) name, as in reports and notifications.
 pub const FUNCTION: &str = "rotate-access-keys";
@@ -259,7 +261,7 @@ async fn rotate(
     };
     match secret::store_key(&state.secrets, secret_name, user, &key).await {
         Ok(()) => {
-            tracing::info!(user, key_suffix = %id_suffix(&key.id), secret = secret_name, "new key created and stored");
+            tracing::info!(user, key_suffix = %key_id_suffix(&key.id), secret = secret_name, "new key created and stored");
             if let Err(err) = iam::forget_tag(&state.iam, user, plan::ROTATING_TAG).await {
                 // Harmless: the key is stored, so it is never taken for an
                 // orphan; the next run removes the marker.
@@ -275,7 +277,7 @@ async fn rotate(
             )
         }
         Err(err) => {
-            tracing::error!(user, key_suffix = %id_suffix(&key.id), error = %err, "could not store the new key; deleting it");
+            tracing::error!(user, key_suffix = %key_id_suffix(&key.id), error = %err, "could not store the new key; deleting it");
             let deleted = iam::delete_key(&state.iam, user, &key.id).await.is_ok();
             if deleted {
                 let _ = iam::forget_tag(&state.iam, user, plan::ROTATING_TAG).await;
@@ -305,7 +307,7 @@ fn user_json(facts: &UserFacts, plan: &UserPlan, actions: &[Action], now: DateTi
         .iter()
         .map(|k| {
             json!({
-                "id_suffix": id_suffix(&k.id),
+                "id_suffix": key_id_suffix(&k.id),
                 "status": k.status.as_str(),
                 "age_days": age_days(k.created, now),
                 "last_used": k.last_used.map(shared::time::rfc3339),

@@ -5,18 +5,10 @@ use chrono_tz::Tz;
 use shared::time::format_local;
 use shared::{Action, ActionResult, Error, Finding, FindingStatus, Lang};
 
+use shared::report::masked_key_id;
+
 use crate::iam::UnmanagedKey;
 use crate::plan::{KeyAction, NextAction, Warning, age_days};
-
-/// The last four characters of an access key id: enough to tell keys apart.
-pub fn id_suffix(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    chars[chars.len().saturating_sub(4)..].iter().collect()
-}
-
-fn masked(id: &str) -> String {
-    format!("…{}", id_suffix(id))
-}
 
 /// Report texts in one language and zone.
 #[derive(Debug, Clone, Copy)]
@@ -65,41 +57,41 @@ impl Texts {
                 key.as_str(),
                 format!(
                     "無効化日が記録されていない無効キー {} に今日の日付を記録（削除はこの日付から数えます）",
-                    masked(key)
+                    masked_key_id(key)
                 ),
                 format!(
                     "recorded today as the deactivation date of inactive key {} (deletion counts from it)",
-                    masked(key)
+                    masked_key_id(key)
                 ),
             ),
             KeyAction::DeleteOrphan { key } => (
                 key.as_str(),
                 format!(
                     "保存に失敗して誰も使えないキー {}（未使用・未保存）を削除",
-                    masked(key)
+                    masked_key_id(key)
                 ),
                 format!(
                     "deleted key {}: never stored nor used, its secret was lost when storing failed",
-                    masked(key)
+                    masked_key_id(key)
                 ),
             ),
             KeyAction::Delete { key } => (
                 key.as_str(),
-                format!("無効化から期間を過ぎたキー {} を削除", masked(key)),
+                format!("無効化から期間を過ぎたキー {} を削除", masked_key_id(key)),
                 format!(
                     "deleted inactive key {} past its deletion date",
-                    masked(key)
+                    masked_key_id(key)
                 ),
             ),
             KeyAction::Deactivate { key } => (
                 key.as_str(),
                 format!(
                     "新しいキーが使われ始めたため、旧キー {} を無効化（日付をユーザーのタグに記録）",
-                    masked(key)
+                    masked_key_id(key)
                 ),
                 format!(
                     "deactivated previous key {}: the new key is in use (date recorded as a user tag)",
-                    masked(key)
+                    masked_key_id(key)
                 ),
             ),
             KeyAction::Rotate { replaces } => (
@@ -107,23 +99,23 @@ impl Texts {
                 match new_key {
                     Some(new) => format!(
                         "キー {} を置き換える新しいキー {} を作成し、{secret} に保存",
-                        masked(replaces),
-                        masked(new)
+                        masked_key_id(replaces),
+                        masked_key_id(new)
                     ),
                     None => format!(
                         "キー {} を置き換える新しいキーを作成し、{secret} に保存",
-                        masked(replaces)
+                        masked_key_id(replaces)
                     ),
                 },
                 match new_key {
                     Some(new) => format!(
                         "created new key {} replacing {} and stored it in {secret}",
-                        masked(new),
-                        masked(replaces)
+                        masked_key_id(new),
+                        masked_key_id(replaces)
                     ),
                     None => format!(
                         "create a new key replacing {} and store it in {secret}",
-                        masked(replaces)
+                        masked_key_id(replaces)
                     ),
                 },
             ),
@@ -139,7 +131,7 @@ impl Texts {
         ) {
             user.to_owned()
         } else {
-            format!("{user}/{}", masked(target))
+            format!("{user}/{}", masked_key_id(target))
         };
         let detail = match (result, err) {
             (ActionResult::Failed, Some(err)) => self.ja_en(
@@ -176,12 +168,12 @@ impl Texts {
                 FindingStatus::Warning,
                 format!(
                     "{user}: 新しいキー {} は {} の作成以来まだ使われていません。デプロイは旧キーを使い続けています（旧キーは無効化しません）",
-                    masked(new),
+                    masked_key_id(new),
                     self.date(*since)
                 ),
                 format!(
                     "{user}: new key {} has not been used since {}; deploys still use the previous key (it stays active)",
-                    masked(new),
+                    masked_key_id(new),
                     self.date(*since)
                 ),
             ),
@@ -193,12 +185,12 @@ impl Texts {
                 FindingStatus::Warning,
                 format!(
                     "{user}: 旧キー {} が新しいキーより後（{}）に使われています。無効化を見送りました",
-                    masked(previous),
+                    masked_key_id(previous),
                     self.date(*last_used)
                 ),
                 format!(
                     "{user}: previous key {} was used after the new one ({}); deactivation postponed",
-                    masked(previous),
+                    masked_key_id(previous),
                     self.date(*last_used)
                 ),
             ),
@@ -207,12 +199,12 @@ impl Texts {
                 FindingStatus::Warning,
                 format!(
                     "{user}: ローテーション時期ですが、無効キー {} が {} の削除日まで 2 つ目の枠を使っています",
-                    masked(inactive),
+                    masked_key_id(inactive),
                     self.date(*until)
                 ),
                 format!(
                     "{user}: rotation is due but inactive key {} holds the second slot until its deletion on {}",
-                    masked(inactive),
+                    masked_key_id(inactive),
                     self.date(*until)
                 ),
             ),
@@ -221,11 +213,11 @@ impl Texts {
                 FindingStatus::Warning,
                 format!(
                     "{user}: ローテーション時期ですが、有効なキーが 2 つあります。旧キー {} の無効化・削除の後にローテーションします",
-                    masked(previous)
+                    masked_key_id(previous)
                 ),
                 format!(
                     "{user}: rotation is due but both slots hold active keys; it follows once {} is retired",
-                    masked(previous)
+                    masked_key_id(previous)
                 ),
             ),
             Warning::NoActiveKey => (
@@ -243,11 +235,11 @@ impl Texts {
                 FindingStatus::Warning,
                 format!(
                     "{user}: Secrets Manager に保存されたキー {} は有効なキーではありません",
-                    masked(stored)
+                    masked_key_id(stored)
                 ),
                 format!(
                     "{user}: the key stored in Secrets Manager ({}) is not an active key",
-                    masked(stored)
+                    masked_key_id(stored)
                 ),
             ),
             Warning::StoredKeyIsPrevious { previous } => (
@@ -255,11 +247,11 @@ impl Texts {
                 FindingStatus::Warning,
                 format!(
                     "{user}: Secrets Manager の値が古い方のキー {} のままのため、無効化しません",
-                    masked(previous)
+                    masked_key_id(previous)
                 ),
                 format!(
                     "{user}: Secrets Manager still holds the older key {}; it is not deactivated",
-                    masked(previous)
+                    masked_key_id(previous)
                 ),
             ),
             Warning::DueSoon(next) => (
@@ -269,12 +261,12 @@ impl Texts {
                     "{user}: {} に{}（キー {}）を行う予定です",
                     self.date(next.date),
                     self.action_word(next.action),
-                    masked(&next.key)
+                    masked_key_id(&next.key)
                 ),
                 format!(
                     "{user}: {} of key {} is due on {}",
                     self.action_word(next.action),
-                    masked(&next.key),
+                    masked_key_id(&next.key),
                     self.date(next.date)
                 ),
             ),
@@ -332,8 +324,8 @@ impl Texts {
             "unmanaged-key-age",
             FindingStatus::Warning,
             self.ja_en(
-                format!("{}: 自動ローテーション対象外のキー {} が {age} 日使われ続けています（{days} 日超）", key.user, masked(&key.key)),
-                format!("{}: key {} outside the automated rotation is {age} days old (over {days})", key.user, masked(&key.key)),
+                format!("{}: 自動ローテーション対象外のキー {} が {age} 日使われ続けています（{days} 日超）", key.user, masked_key_id(&key.key)),
+                format!("{}: key {} outside the automated rotation is {age} days old (over {days})", key.user, masked_key_id(&key.key)),
             ),
         )
         .measured(age as f64, f64::from(days))
@@ -462,17 +454,5 @@ impl Texts {
             ));
         }
         steps
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_last_four_characters_of_a_key_id_are_shown() {
-        assert_eq!(id_suffix("AKIAIOSFODNN7EXAMPLE"), "MPLE");
-        assert_eq!(masked("AKIAIOSFODNN7EXAMPLE"), "…MPLE");
-        assert_eq!(id_suffix("AB"), "AB");
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::Error;
 
-use crate::policy::{decode_document, grants_admin};
+use crate::policy::{AdminShape, admin_shape, decode_document};
 
 /// A grant of admin: the policy and, for a group's, the group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,6 +24,9 @@ pub struct Grant {
     /// The group it comes through, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// The statement shape that makes it admin: `action-star`,
+    /// `not-action` or `not-resource`.
+    pub statement: &'static str,
 }
 
 /// An access key.
@@ -66,7 +69,7 @@ fn managed_kind(arn: &str) -> &'static str {
 #[derive(Debug)]
 pub struct Reviewer<'a> {
     client: &'a Client,
-    managed: HashMap<String, bool>,
+    managed: HashMap<String, Option<AdminShape>>,
     groups: HashMap<String, Vec<Grant>>,
 }
 
@@ -111,11 +114,12 @@ impl<'a> Reviewer<'a> {
                 else {
                     continue;
                 };
-                if self.managed_grants_admin(arn).await? {
+                if let Some(shape) = self.managed_admin_shape(arn).await? {
                     admin_via.push(Grant {
                         policy: name.to_owned(),
                         kind: managed_kind(arn),
                         group: None,
+                        statement: shape.as_str(),
                     });
                 }
             }
@@ -138,11 +142,12 @@ impl<'a> Reviewer<'a> {
                     .send()
                     .await
                     .map_err(|e| Error::aws("GetUserPolicy", e))?;
-                if document_grants_admin(out.policy_document()) {
+                if let Some(shape) = document_admin_shape(out.policy_document()) {
                     admin_via.push(Grant {
                         policy: name.clone(),
                         kind: "inline",
                         group: None,
+                        statement: shape.as_str(),
                     });
                 }
             }
@@ -187,11 +192,12 @@ impl<'a> Reviewer<'a> {
                 let Some(arn) = p.policy_arn() else {
                     continue;
                 };
-                if self.managed_grants_admin(arn).await? {
+                if let Some(shape) = self.managed_admin_shape(arn).await? {
                     grants.push(Grant {
                         policy: p.policy_name().unwrap_or_default().to_owned(),
                         kind: managed_kind(arn),
                         group: Some(group.to_owned()),
+                        statement: shape.as_str(),
                     });
                 }
             }
@@ -213,11 +219,12 @@ impl<'a> Reviewer<'a> {
                     .send()
                     .await
                     .map_err(|e| Error::aws("GetGroupPolicy", e))?;
-                if document_grants_admin(out.policy_document()) {
+                if let Some(shape) = document_admin_shape(out.policy_document()) {
                     grants.push(Grant {
                         policy: name.clone(),
                         kind: "inline",
                         group: Some(group.to_owned()),
+                        statement: shape.as_str(),
                     });
                 }
             }
@@ -226,8 +233,9 @@ impl<'a> Reviewer<'a> {
         Ok(grants)
     }
 
-    /// Whether managed policy `arn`'s default version grants admin (read once per run).
-    async fn managed_grants_admin(&mut self, arn: &str) -> Result<bool, Error> {
+    /// How managed policy `arn`'s default version grants admin, if it does
+    /// (read once per run).
+    async fn managed_admin_shape(&mut self, arn: &str) -> Result<Option<AdminShape>, Error> {
         if let Some(admin) = self.managed.get(arn) {
             return Ok(*admin);
         }
@@ -254,7 +262,7 @@ impl<'a> Reviewer<'a> {
         let admin = out
             .policy_version()
             .and_then(|v| v.document())
-            .is_some_and(document_grants_admin);
+            .and_then(document_admin_shape);
         self.managed.insert(arn.to_owned(), admin);
         Ok(admin)
     }
@@ -321,12 +329,12 @@ impl<'a> Reviewer<'a> {
 }
 
 /// A document as IAM sends it; one that cannot be read grants nothing (and is logged).
-fn document_grants_admin(raw: &str) -> bool {
+fn document_admin_shape(raw: &str) -> Option<AdminShape> {
     match decode_document(raw) {
-        Ok(doc) => grants_admin(&doc),
+        Ok(doc) => admin_shape(&doc),
         Err(e) => {
             tracing::warn!(error = %e, "unreadable policy document");
-            false
+            None
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod rules;
 mod text;
 mod text_account;
 pub mod trail;
+pub mod trail_health;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,6 +31,7 @@ use chrono::{DateTime, Utc};
 use lambda_runtime::Context;
 use serde_json::{Value, json};
 use shared::gather::Skip;
+use shared::report::{key_id_suffix, masked_key_id};
 use shared::{
     ActionResult, Delivery, Done, Error, Finding, FindingStatus, Notifier, Report, ReportBuilder,
     Task,
@@ -42,7 +44,7 @@ use crate::iam::{Key, Reviewer, UserFacts};
 use crate::lookup::{RegionScan, RegionTrail};
 use crate::review::{admins, console_without_mfa, unused_days, unused_keys};
 use crate::rules::{delete_bursts, destructive_calls, foreign_sources, night_calls};
-use crate::text::{Texts, key_suffix};
+use crate::text::Texts;
 use crate::trail::TrailEvent;
 
 /// The function (binary) name, as in reports and notifications.
@@ -62,6 +64,9 @@ pub struct SecurityAudit {
     /// `AUDIT_GLOBAL_REGION`'s (where IAM, STS and sign-in events live)
     /// unless it is the same Region or off.
     pub trails: Vec<RegionTrail>,
+    /// CloudTrail of the function's Region, for the trails' own health
+    /// (not counted as lookups).
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
     /// The region the links point into.
     pub region: String,
     /// Where reports go.
@@ -79,6 +84,7 @@ impl SecurityAudit {
         Ok(SecurityAudit {
             iam: aws_sdk_iam::Client::new(sdk),
             trails,
+            cloudtrail: aws_sdk_cloudtrail::Client::new(sdk),
             region,
             notifier: Notifier::for_config(&config.common, sdk)?,
             config,
@@ -359,7 +365,7 @@ fn judge_users(
             .insert("iam-access-key-unused");
         judged
             .steps
-            .push(texts.unused_key_remedy(k.user, &key_suffix(&k.key.id)));
+            .push(texts.unused_key_remedy(k.user, &masked_key_id(&k.key.id)));
     }
     let no_mfa = console_without_mfa(users);
     if no_mfa.is_empty() {
@@ -427,7 +433,7 @@ async fn contain(
             _ => None,
         };
         let action = texts.containment(item, result);
-        tracing::warn!(user = %item.user, key_suffix = %key_suffix(&item.key.id), result = ?action.result, "containment");
+        tracing::warn!(user = %item.user, key_suffix = %masked_key_id(&item.key.id), result = ?action.result, "containment");
         report.action(action);
     }
 }
@@ -534,7 +540,7 @@ fn user_entry(
         .iter()
         .map(|k| {
             json!({
-                "id_suffix": key_suffix(&k.id),
+                "id_suffix": key_id_suffix(&k.id),
                 "status": if k.active { "Active" } else { "Inactive" },
                 "last_used": k.last_used.map(shared::time::rfc3339),
                 "unused_days": unused_days(k, now),
@@ -561,9 +567,10 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
     let (title, summary) = match &request.audit {
         Audit::Daily { start, end } => {
             let mut reviewer = Reviewer::new(&state.iam);
-            let (users, scans) = tokio::join!(
+            let (users, scans, trails) = tokio::join!(
                 reviewer.users(),
-                lookup::scan_all(&state.trails, *start, *end)
+                lookup::scan_all(&state.trails, *start, *end),
+                trail_health::read(&state.cloudtrail)
             );
             let lookup_requests: u32 = scans.iter().map(|s| s.requests).sum();
             tracing::info!(lookup_requests, "cloudtrail scanned");
@@ -607,6 +614,22 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
                     .sum::<usize>()
             });
             cloudtrail_sources(&texts, &scans, &mut report, &mut steps, &mut unchecked);
+            match &trails {
+                Ok(trails) => {
+                    let health = trail_health::judge(trails);
+                    report.finding(texts.trail_health(&health, trails));
+                    steps.extend(texts.trail_health_remedy(&health));
+                }
+                Err(err) => {
+                    let why = Skip::of(err);
+                    report.finding(texts.source_failed(
+                        "cloudtrail-trail-health",
+                        "CloudTrail DescribeTrails",
+                        &why,
+                    ));
+                    steps.push(texts.source_failed_remedy("CloudTrail DescribeTrails", &why));
+                }
+            }
             let mut judged = if read_any {
                 judge_events(state, &texts, events, true)
             } else {
@@ -679,6 +702,7 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
                 "iam-admin-access",
                 "iam-access-key-unused",
                 "iam-console-without-mfa",
+                "cloudtrail-trail-health",
             ] {
                 report.finding(texts.not_in_real_time(check));
             }

@@ -1,8 +1,10 @@
 //! Does a policy document grant admin? (ARCHITECTURE §4 `iam-admin-access`.) A
-//! statement does when it is `Allow`, its `Resource` is `*` (or a list with
-//! `*`), and its `Action` is `*` (or a list with `*`) or it has any
-//! `NotAction` (all but a few actions, like `PowerUserAccess`). `Deny`
-//! never counts. Pure.
+//! statement does when it is `Allow`, its `Action` is `*` (or a list with
+//! `*`) or it has any `NotAction` (all but a few actions, like
+//! `PowerUserAccess`), and it covers (nearly) every resource: `Resource` `*`
+//! (or a list with `*`), or a `NotResource` other than `*` — every resource
+//! but a few, as Prowler counts it (a `NotResource` of `*` grants nothing).
+//! `Deny` never counts. Pure.
 
 use serde_json::Value;
 
@@ -31,20 +33,70 @@ fn is_or_has_star(value: &Value) -> bool {
     }
 }
 
-/// Whether one statement grants admin.
-pub fn statement_grants_admin(statement: &Value) -> bool {
-    statement["Effect"].as_str() == Some("Allow")
-        && is_or_has_star(&statement["Resource"])
-        && (is_or_has_star(&statement["Action"]) || !statement["NotAction"].is_null())
+/// Which statement shape made a policy admin (`admin_via[].statement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminShape {
+    /// `Action: *` on `Resource: *`.
+    AllActions,
+    /// `NotAction` on `Resource: *`: all but a few actions.
+    NotAction,
+    /// `Action: *` or `NotAction` on a `NotResource`: all but a few resources.
+    NotResource,
 }
 
-/// Whether the document (its `Statement` an object or a list) grants admin.
-pub fn grants_admin(document: &Value) -> bool {
-    match &document["Statement"] {
-        Value::Array(statements) => statements.iter().any(statement_grants_admin),
-        statement @ Value::Object(_) => statement_grants_admin(statement),
-        _ => false,
+impl AdminShape {
+    /// The stable id reports carry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdminShape::AllActions => "action-star",
+            AdminShape::NotAction => "not-action",
+            AdminShape::NotResource => "not-resource",
+        }
     }
+}
+
+/// The shape by which one statement grants admin, if it does.
+pub fn statement_admin_shape(statement: &Value) -> Option<AdminShape> {
+    if statement["Effect"].as_str() != Some("Allow") {
+        return None;
+    }
+    let all_actions = is_or_has_star(&statement["Action"]);
+    let not_action = !statement["NotAction"].is_null();
+    if !all_actions && !not_action {
+        return None;
+    }
+    let not_resource = &statement["NotResource"];
+    if is_or_has_star(&statement["Resource"]) {
+        Some(if all_actions {
+            AdminShape::AllActions
+        } else {
+            AdminShape::NotAction
+        })
+    } else if !not_resource.is_null() && !is_or_has_star(not_resource) {
+        Some(AdminShape::NotResource)
+    } else {
+        None
+    }
+}
+
+/// Whether one statement grants admin.
+pub fn statement_grants_admin(statement: &Value) -> bool {
+    statement_admin_shape(statement).is_some()
+}
+
+/// The first shape by which the document (its `Statement` an object or a
+/// list) grants admin.
+pub fn admin_shape(document: &Value) -> Option<AdminShape> {
+    match &document["Statement"] {
+        Value::Array(statements) => statements.iter().find_map(statement_admin_shape),
+        statement @ Value::Object(_) => statement_admin_shape(statement),
+        _ => None,
+    }
+}
+
+/// Whether the document grants admin.
+pub fn grants_admin(document: &Value) -> bool {
+    admin_shape(document).is_some()
 }
 
 #[cfg(test)]
@@ -114,6 +166,52 @@ mod tests {
         for (doc, admin) in cases {
             assert_eq!(grants_admin(&doc), admin, "{doc}");
         }
+    }
+
+    #[test]
+    fn not_resource_other_than_star_is_admin_and_the_shape_is_named() {
+        let shape = |doc: Value| admin_shape(&doc);
+        // Every action on all but the audit bucket: admin (Prowler counts it too).
+        assert_eq!(
+            shape(
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::audit-logs/*"}]})
+            ),
+            Some(AdminShape::NotResource)
+        );
+        assert_eq!(
+            shape(
+                json!({"Statement": {"Effect": "Allow", "NotAction": "iam:*", "NotResource": ["arn:aws:s3:::a", "arn:aws:s3:::b"]}})
+            ),
+            Some(AdminShape::NotResource)
+        );
+        // A NotResource of "*" grants nothing.
+        assert_eq!(
+            shape(json!({"Statement": {"Effect": "Allow", "Action": "*", "NotResource": "*"}})),
+            None
+        );
+        assert_eq!(
+            shape(
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "NotResource": ["x", "*"]}})
+            ),
+            None
+        );
+        // Deny never counts; a narrow action on NotResource is not admin.
+        assert_eq!(
+            shape(json!({"Statement": {"Effect": "Deny", "Action": "*", "NotResource": "x"}})),
+            None
+        );
+        assert_eq!(
+            shape(json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "NotResource": "x"}})),
+            None
+        );
+        assert_eq!(
+            shape(json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}})),
+            Some(AdminShape::AllActions)
+        );
+        assert_eq!(
+            admin_shape(&decode_document(POWER_USER_ACCESS).unwrap()),
+            Some(AdminShape::NotAction)
+        );
     }
 
     #[test]

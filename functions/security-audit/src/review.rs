@@ -108,6 +108,7 @@ mod tests {
             policy: "AdministratorAccess".into(),
             kind: "aws-managed",
             group: None,
+            statement: "action-star",
         });
         let users = [a, b, c];
         let names: Vec<&str> = console_without_mfa(&users)

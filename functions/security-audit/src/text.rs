@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use shared::gather::Skip;
+use shared::report::masked_key_id;
 use shared::time::format_local;
 use shared::{Action, ActionResult, Finding, FindingStatus, Lang, console};
 
@@ -26,19 +27,6 @@ use crate::iam::{Grant, UserFacts};
 use crate::review::UnusedKey;
 use crate::rules::{Burst, ForeignSource, NightHours};
 use crate::trail::TrailEvent;
-
-/// A key as reports show it: `…` and its last four characters.
-pub fn key_suffix(id: &str) -> String {
-    let tail: String = id
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("…{tail}")
-}
 
 /// Texts in the report language, times in the report zone.
 #[derive(Debug, Clone)]
@@ -174,13 +162,13 @@ impl Texts {
                 format!(
                     "{} の有効なアクセスキー {} が {} 日使われていません（{used}）",
                     k.user,
-                    key_suffix(&k.key.id),
+                    masked_key_id(&k.key.id),
                     k.days
                 ),
                 format!(
                     "{}'s active access key {} has not been used for {} days ({used})",
                     k.user,
-                    key_suffix(&k.key.id),
+                    masked_key_id(&k.key.id),
                     k.days
                 ),
             ),
@@ -406,8 +394,8 @@ impl Texts {
             FindingStatus::Skipped,
             self.lang
                 .pick(
-                    "リアルタイム: この 1 件だけを判定しました（IAM のレビューと削除の集中は日次の監査で確認）",
-                    "real time: this one event was judged (the IAM review and delete bursts are the daily audit's)",
+                    "リアルタイム: この 1 件だけを判定しました（この確認は日次の監査で行います）",
+                    "real time: this one event was judged (this check is the daily audit's)",
                 )
                 .to_owned(),
         )
@@ -425,11 +413,11 @@ impl Texts {
         c: &KeyContainment,
         result: Option<Result<(), String>>,
     ) -> Action {
-        let target = format!("{}/{}", c.user, key_suffix(&c.key.id));
+        let target = format!("{}/{}", c.user, masked_key_id(&c.key.id));
         let by_hand = format!(
             "aws iam update-access-key --user-name {} --access-key-id <{}> --status Inactive",
             c.user,
-            key_suffix(&c.key.id)
+            masked_key_id(&c.key.id)
         );
         let (outcome, detail) = match (c.containment, result) {
             (Containment::Deactivate, Some(Ok(()))) => (
@@ -637,16 +625,5 @@ impl Texts {
                 self.event_link(e)
             ),
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_show_only_their_last_four_characters() {
-        assert_eq!(key_suffix("AKIAIOSFODNN7EXAMPLE"), "…MPLE");
-        assert_eq!(key_suffix("abc"), "…abc");
     }
 }

@@ -7,6 +7,7 @@ use shared::{Finding, FindingStatus};
 use crate::account::{FailedSignIns, IamChange};
 use crate::text::Texts;
 use crate::trail::TrailEvent;
+use crate::trail_health::{TrailHealth, TrailState};
 
 impl Texts {
     pub(crate) fn root(&self, e: &TrailEvent) -> Finding {
@@ -175,6 +176,65 @@ impl Texts {
                 format!("{who} の {}（対象 {target}）: 承認された変更か確認し、そうでなければ元に戻して {who} のキーをローテーションしてください。", e.name),
                 format!("{who}'s {} on {target}: confirm it was approved; if not, undo it and rotate {who}'s keys.", e.name),
             )
+        }
+    }
+}
+
+impl Texts {
+    pub(crate) fn trail_health(&self, health: &TrailHealth, trails: &[TrailState]) -> Finding {
+        let detail = match health {
+            TrailHealth::Covered(name) => self.ja_en(
+                format!("証跡 {name}: 全リージョン・グローバルサービスのイベントを含み、記録中です"),
+                format!("trail {name}: multi-Region, includes the global services' events, logging"),
+            ),
+            TrailHealth::DeliveryFailing { name, error } => self.ja_en(
+                format!("証跡 {name}: 記録中ですが、S3 バケットへの最新の配信に失敗しています（LatestDeliveryError: {error}）"),
+                format!("trail {name}: logging, but its latest delivery to the S3 bucket failed (LatestDeliveryError: {error})"),
+            ),
+            TrailHealth::Uncovered => {
+                let seen: Vec<String> = trails.iter().map(|t| self.trail_gaps(t)).collect();
+                let seen = if seen.is_empty() {
+                    self.lang().pick("証跡がありません", "there is no trail").to_owned()
+                } else {
+                    seen.join(", ")
+                };
+                self.ja_en(
+                    format!("全リージョン・グローバルサービスのイベントを含み、記録中の証跡がありません（{seen}）。リアルタイムの検知と 90 日を超える監査ができません"),
+                    format!("no trail is multi-Region, includes the global services' events and is logging ({seen}): the real-time rules and any audit beyond 90 days depend on one"),
+                )
+            }
+        };
+        Finding::new("cloudtrail-trail-health", health.status(), detail)
+    }
+
+    fn trail_gaps(&self, t: &TrailState) -> String {
+        let mut gaps = Vec::new();
+        if !t.multi_region {
+            gaps.push(self.lang().pick("単一リージョン", "single Region"));
+        }
+        if !t.global_events {
+            gaps.push(
+                self.lang()
+                    .pick("グローバルイベントなし", "no global events"),
+            );
+        }
+        if !t.logging {
+            gaps.push(self.lang().pick("記録停止中", "not logging"));
+        }
+        format!("{}: {}", t.name, gaps.join("・"))
+    }
+
+    pub(crate) fn trail_health_remedy(&self, health: &TrailHealth) -> Option<String> {
+        match health {
+            TrailHealth::Covered(_) => None,
+            TrailHealth::DeliveryFailing { name, .. } => Some(self.ja_en(
+                format!("証跡 {name}: 配信先 S3 バケットのバケットポリシー（と KMS キー）が CloudTrail の書き込みを許可しているか確認してください。"),
+                format!("trail {name}: check that the S3 bucket's policy (and KMS key) lets CloudTrail write."),
+            )),
+            TrailHealth::Uncovered => Some(self.ja_en(
+                "CloudTrail: `aws cloudtrail create-trail --name <name> --s3-bucket-name <bucket> --is-multi-region-trail --include-global-service-events` の後 `aws cloudtrail start-logging --name <name>`（既存の証跡なら update-trail / start-logging）。StopLogging が誰によるものかも確認してください。".to_owned(),
+                "CloudTrail: `aws cloudtrail create-trail --name <name> --s3-bucket-name <bucket> --is-multi-region-trail --include-global-service-events`, then `aws cloudtrail start-logging --name <name>` (an existing trail: update-trail / start-logging). Check who stopped it, too.".to_owned(),
+            )),
         }
     }
 }

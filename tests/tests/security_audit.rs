@@ -1391,3 +1391,149 @@ async fn every_action_on_all_but_a_few_resources_is_admin() {
     let heidi = users.iter().find(|u| u["user"] == "heidi").unwrap();
     assert_eq!(heidi["admin"], false, "a NotResource of * grants nothing");
 }
+
+#[tokio::test]
+async fn a_suppressed_finding_is_ok_with_its_reason_and_an_expired_one_is_back() {
+    let mut a = Account::start().await;
+    a.user(DEPLOY, 20, Some(0)).await;
+    a.user("ci-bot", 20, Some(0)).await;
+    a.bed
+        .seed_trail(&json!([
+            // The CI runners' address, accepted until the end of the year.
+            record(
+                "ci-1",
+                "ListBuckets",
+                "2026-11-30T03:00:00Z",
+                "ci-bot",
+                "198.51.100.7"
+            ),
+            // The same principal from elsewhere: not covered.
+            record(
+                "ci-2",
+                "ListBuckets",
+                "2026-11-30T03:10:00Z",
+                "ci-bot",
+                "192.0.2.1"
+            ),
+            // A delete burst by ci-bot, suppressed by principal: never contained.
+        ]))
+        .unwrap();
+    let suppress = json!([
+        {"check": "cloudtrail-source-ip", "principal": "ci-bot", "cidr": "198.51.100.0/24",
+         "reason": "GitHub Actions runners (ticket OPS-42)", "until": "2026-12-01"},
+        {"check": "cloudtrail-night-activity", "principal": DEPLOY,
+         "reason": "the nightly batch", "until": "2026-11-30"}
+    ])
+    .to_string();
+    let state = a.state(&[
+        ("AUDIT_ALLOWED_CIDRS", "203.0.113.0/24"),
+        ("AUDIT_SUPPRESS", &suppress),
+    ]);
+
+    // 09:00 JST on 1 December: the first entry's last day, the second expired.
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    let source: Vec<(FindingStatus, String)> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "cloudtrail-source-ip")
+        .map(|f| (f.status, f.detail.clone()))
+        .collect();
+    assert_eq!(source.len(), 2, "{source:?}");
+    let accepted = source
+        .iter()
+        .find(|(_, d)| d.contains("198.51.100.7"))
+        .unwrap();
+    assert_eq!(accepted.0, FindingStatus::Ok);
+    assert!(
+        accepted
+            .1
+            .starts_with("抑止中: GitHub Actions runners (ticket OPS-42)（2026-12-01 まで）"),
+        "{accepted:?}"
+    );
+    let other = source
+        .iter()
+        .find(|(_, d)| d.contains("192.0.2.1"))
+        .unwrap();
+    assert_eq!(other.0, FindingStatus::Warning);
+    let events = report.extra["events"].as_array().unwrap();
+    let ci1 = events.iter().find(|e| e["event_id"] == "ci-1").unwrap();
+    let ci2 = events.iter().find(|e| e["event_id"] == "ci-2").unwrap();
+    assert_eq!(
+        (ci1["suppressed"].as_bool(), ci2["suppressed"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(
+        finding_statuses(&report, "audit-suppression-expired"),
+        [FindingStatus::Warning]
+    );
+    assert!(details(&report, "audit-suppression-expired")[0].contains("2026-11-30"));
+    assert_eq!(
+        report.extra["suppressions"],
+        json!([{"check": "cloudtrail-source-ip", "principal": "ci-bot", "event": null, "cidr": "198.51.100.0/24",
+                "reason": "GitHub Actions runners (ticket OPS-42)", "until": "2026-12-01"}])
+    );
+
+    // The next day the first entry has expired too: the finding is back.
+    let later = a
+        .run(
+            &state,
+            json!({"at": "2026-12-02T00:00:00Z", "lookback_hours": 48}),
+        )
+        .await
+        .unwrap();
+    let statuses: Vec<FindingStatus> = later
+        .findings
+        .iter()
+        .filter(|f| f.check == "cloudtrail-source-ip")
+        .map(|f| f.status)
+        .collect();
+    assert_eq!(statuses, [FindingStatus::Warning, FindingStatus::Warning]);
+    assert_eq!(
+        finding_statuses(&later, "audit-suppression-expired").len(),
+        2
+    );
+    assert_eq!(later.extra["suppressions"], json!([]));
+}
+
+#[tokio::test]
+async fn containment_never_acts_on_a_suppressed_finding() {
+    let mut a = Account::start().await;
+    a.user("cleanup-bot", 20, Some(0)).await;
+    let deletes: Vec<Value> = (0..12)
+        .map(|i| {
+            record(
+                &format!("del-{i}"),
+                "DeleteDBInstance",
+                &time(at("2026-11-30T05:00:00Z") + TimeDelta::minutes(i)),
+                "cleanup-bot",
+                "203.0.113.9",
+            )
+        })
+        .collect();
+    a.bed.seed_trail(&json!(deletes)).unwrap();
+    let suppress = json!([
+        {"check": "cloudtrail-delete-burst", "principal": "cleanup-bot", "reason": "quarterly clean-up", "until": "2026-12-31"},
+        {"check": "cloudtrail-destructive-call", "principal": "cleanup-bot", "event": "DeleteDBInstance", "reason": "quarterly clean-up", "until": "2026-12-31"}
+    ])
+    .to_string();
+    let state = a.state(&[
+        ("AUDIT_AUTO_CONTAIN", "true"),
+        ("AUDIT_SUPPRESS", &suppress),
+    ]);
+
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-delete-burst"),
+        [FindingStatus::Ok]
+    );
+    assert!(report.actions.is_empty(), "{:?}", report.actions);
+    assert_eq!(a.key_status("cleanup-bot").await, [StatusType::Active]);
+    assert_eq!(
+        report.severity,
+        shared::Severity::Info,
+        "{:#?}",
+        report.findings
+    );
+}

@@ -53,6 +53,8 @@ pub struct AuditConfig {
     /// `AUDIT_TRUSTED_PRINCIPALS`: role or user names or ARNs whose IAM
     /// changes are expected (rotate-access-keys' role).
     pub trusted_principals: Vec<String>,
+    /// `AUDIT_SUPPRESS`: accepted findings, each with a reason and an end date.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 impl AuditConfig {
@@ -105,6 +107,7 @@ impl AuditConfig {
             global_region: parse_region(env)?,
             iam_change_events,
             trusted_principals: parse_principals(env)?,
+            suppressions: crate::suppress::parse(env.get("AUDIT_SUPPRESS"))?,
             common,
         })
     }
@@ -332,6 +335,7 @@ mod tests {
                     "AUDIT_TRUSTED_PRINCIPALS",
                     "arn:aws:iam::123456789012:policy/x",
                 ),
+                ("AUDIT_SUPPRESS", "[{\"check\": \"cloudtrail-source-ip\"}]"),
                 ("AUDIT_GLOBAL_REGION", "US-EAST-1"),
                 ("AUDIT_GLOBAL_REGION", "us-east"),
                 ("AUDIT_GLOBAL_REGION", "global"),

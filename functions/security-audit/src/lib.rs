@@ -19,6 +19,7 @@ pub mod lookup;
 pub mod policy;
 pub mod review;
 pub mod rules;
+pub mod suppress;
 mod text;
 mod text_account;
 pub mod trail;
@@ -44,6 +45,7 @@ use crate::iam::{Key, Reviewer, UserFacts};
 use crate::lookup::{RegionScan, RegionTrail};
 use crate::review::{admins, console_without_mfa, unused_days, unused_keys};
 use crate::rules::{delete_bursts, destructive_calls, foreign_sources, night_calls};
+use crate::suppress::{Suppression, Suppressions};
 use crate::text::Texts;
 use crate::trail::TrailEvent;
 
@@ -138,9 +140,52 @@ struct Judged {
     findings: Vec<Finding>,
     /// Their next steps.
     steps: Vec<String>,
+    /// Events behind a suppressed finding.
+    suppressed: BTreeSet<usize>,
+    /// Events behind a finding that stands.
+    standing: BTreeSet<usize>,
 }
 
 impl Judged {
+    /// A non-ok finding `check` about `principal` and the events `involved`:
+    /// pushed as it is — or, when an active suppression covers it, `ok`
+    /// with the reason, its events listed as suppressed. Returns whether it
+    /// stands (only then do next steps, criticality and containment follow).
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
+        &mut self,
+        texts: &Texts,
+        suppressions: &Suppressions,
+        events: &[TrailEvent],
+        check: &'static str,
+        finding: Finding,
+        principal: Option<&str>,
+        involved: &[usize],
+    ) -> bool {
+        let list: Vec<&TrailEvent> = involved.iter().map(|&i| &events[i]).collect();
+        match suppressions.silencing(check, principal, &list) {
+            Some(s) => {
+                self.findings.push(texts.suppressed(finding, s));
+                for &i in involved {
+                    let checks = self.flagged.entry(i).or_default();
+                    if !checks.contains(&check) {
+                        checks.push(check);
+                    }
+                    self.suppressed.insert(i);
+                }
+                false
+            }
+            None => {
+                self.findings.push(finding);
+                for &i in involved {
+                    self.flag(events, i, check);
+                    self.standing.insert(i);
+                }
+                true
+            }
+        }
+    }
+
     fn flag(&mut self, events: &[TrailEvent], i: usize, check: &'static str) {
         let checks = self.flagged.entry(i).or_default();
         if !checks.contains(&check) {
@@ -159,6 +204,7 @@ fn judge_events(
     texts: &Texts,
     events: &[TrailEvent],
     all_rules: bool,
+    quiet: &Suppressions,
 ) -> Judged {
     let config = &state.config;
     let system = config.common.system_name.as_str();
@@ -172,9 +218,16 @@ fn judge_events(
     }
     for hit in &destructive {
         let e = &events[hit.event];
-        judged.findings.push(texts.destructive(e, hit.status()));
-        judged.flag(events, hit.event, "cloudtrail-destructive-call");
-        if hit.status() == FindingStatus::Critical {
+        let stands = judged.judge(
+            texts,
+            quiet,
+            events,
+            "cloudtrail-destructive-call",
+            texts.destructive(e, hit.status()),
+            Some(&e.principal.name()),
+            &[hit.event],
+        );
+        if stands && hit.status() == FindingStatus::Critical {
             judged.critical_events.insert(hit.event);
             if let Some(user) = e.principal.iam_user() {
                 judged.offenders.insert(user.to_owned());
@@ -183,7 +236,7 @@ fn judge_events(
         }
     }
 
-    judge_account(state, texts, events, &mut judged);
+    judge_account(state, texts, events, quiet, &mut judged);
 
     let night = night_calls(
         events,
@@ -198,11 +251,11 @@ fn judge_events(
     }
     for (user, calls) in &night {
         let list: Vec<&TrailEvent> = calls.iter().map(|&i| &events[i]).collect();
-        judged.findings.push(texts.night(user, &list, config.night));
-        for &i in calls {
-            judged.flag(events, i, "cloudtrail-night-activity");
+        let finding = texts.night(user, &list, config.night);
+        let check = "cloudtrail-night-activity";
+        if judged.judge(texts, quiet, events, check, finding, Some(user), calls) {
+            judged.steps.push(texts.night_remedy(user));
         }
-        judged.steps.push(texts.night_remedy(user));
     }
 
     if all_rules {
@@ -211,13 +264,21 @@ fn judge_events(
             judged.findings.push(texts.no_bursts(config.delete_burst));
         }
         for burst in &bursts {
-            judged
-                .findings
-                .push(texts.burst(burst, events, config.delete_burst));
-            for &i in &burst.events {
-                judged.flag(events, i, "cloudtrail-delete-burst");
-                judged.critical_events.insert(i);
+            let finding = texts.burst(burst, events, config.delete_burst);
+            let principal = burst.principal.name();
+            let check = "cloudtrail-delete-burst";
+            if !judged.judge(
+                texts,
+                quiet,
+                events,
+                check,
+                finding,
+                Some(&principal),
+                &burst.events,
+            ) {
+                continue;
             }
+            judged.critical_events.extend(burst.events.iter().copied());
             if let Some(user) = burst.principal.iam_user() {
                 judged.offenders.insert(user.to_owned());
             }
@@ -241,13 +302,22 @@ fn judge_events(
                 judged.findings.push(texts.no_foreign(allowed.len()));
             }
             for f in &foreign {
-                judged.findings.push(texts.foreign(f, events));
-                for &i in &f.events {
-                    judged.flag(events, i, "cloudtrail-source-ip");
+                let principal = f.principal.name();
+                let finding = texts.foreign(f, events);
+                let check = "cloudtrail-source-ip";
+                if judged.judge(
+                    texts,
+                    quiet,
+                    events,
+                    check,
+                    finding,
+                    Some(&principal),
+                    &f.events,
+                ) {
+                    judged
+                        .steps
+                        .push(texts.source_remedy(&principal, &f.ip.to_string()));
                 }
-                judged
-                    .steps
-                    .push(texts.source_remedy(&f.principal.name(), &f.ip.to_string()));
             }
         }
     }
@@ -259,40 +329,59 @@ fn judge_events(
 
 /// The account-wide rules (root, console sign-in, IAM changes) over
 /// `events` — the global services' events among them.
-fn judge_account(state: &SecurityAudit, texts: &Texts, events: &[TrailEvent], judged: &mut Judged) {
+fn judge_account(
+    state: &SecurityAudit,
+    texts: &Texts,
+    events: &[TrailEvent],
+    quiet: &Suppressions,
+    judged: &mut Judged,
+) {
     let config = &state.config;
     let root = account::root_activity(events);
     if root.is_empty() {
         judged.findings.push(texts.no_root(events.len()));
-    } else {
-        judged.steps.push(texts.root_remedy());
     }
+    let mut root_stands = false;
     for &i in &root {
-        judged.findings.push(texts.root(&events[i]));
-        judged.flag(events, i, "cloudtrail-root-activity");
-        judged.critical_events.insert(i);
+        let finding = texts.root(&events[i]);
+        let check = "cloudtrail-root-activity";
+        if judged.judge(texts, quiet, events, check, finding, Some("root"), &[i]) {
+            judged.critical_events.insert(i);
+            root_stands = true;
+        }
+    }
+    if root_stands {
+        judged.steps.push(texts.root_remedy());
     }
 
     let sign_ins = account::sign_ins(events);
     if sign_ins.is_empty() {
         judged.findings.push(texts.no_sign_in_issues());
     }
+    let check = "cloudtrail-console-login";
     for failed in &sign_ins.failures {
-        judged.findings.push(texts.sign_in_failures(failed, events));
-        for &i in &failed.events {
-            judged.flag(events, i, "cloudtrail-console-login");
+        let principal = failed.principal.name();
+        let finding = texts.sign_in_failures(failed, events);
+        if judged.judge(
+            texts,
+            quiet,
+            events,
+            check,
+            finding,
+            Some(&principal),
+            &failed.events,
+        ) {
+            judged
+                .steps
+                .push(texts.sign_in_remedy(&principal, Some(&failed.source)));
         }
-        judged
-            .steps
-            .push(texts.sign_in_remedy(&failed.principal.name(), Some(&failed.source)));
     }
     for (user, calls) in &sign_ins.without_mfa {
         let list: Vec<&TrailEvent> = calls.iter().map(|&i| &events[i]).collect();
-        judged.findings.push(texts.sign_in_without_mfa(user, &list));
-        for &i in calls {
-            judged.flag(events, i, "cloudtrail-console-login");
+        let finding = texts.sign_in_without_mfa(user, &list);
+        if judged.judge(texts, quiet, events, check, finding, Some(user), calls) {
+            judged.steps.push(texts.sign_in_remedy(user, None));
         }
-        judged.steps.push(texts.sign_in_remedy(user, None));
     }
 
     let changes = account::iam_changes(
@@ -307,11 +396,24 @@ fn judge_account(state: &SecurityAudit, texts: &Texts, events: &[TrailEvent], ju
     }
     for &change in &changes {
         let e = &events[change.event];
-        judged.findings.push(texts.iam_change(e, change));
+        let finding = texts.iam_change(e, change);
         if change.status() == FindingStatus::Ok {
+            judged.findings.push(finding);
             continue;
         }
-        judged.flag(events, change.event, "cloudtrail-iam-change");
+        let principal = e.principal.name();
+        let check = "cloudtrail-iam-change";
+        if !judged.judge(
+            texts,
+            quiet,
+            events,
+            check,
+            finding,
+            Some(&principal),
+            &[change.event],
+        ) {
+            continue;
+        }
         judged.steps.push(texts.iam_change_remedy(e, change));
         if change.status() == FindingStatus::Critical {
             judged.critical_events.insert(change.event);
@@ -332,52 +434,74 @@ struct UsersJudged {
 }
 
 /// The IAM review's rules over `users`.
+impl UsersJudged {
+    /// A non-ok finding `check` about IAM user `user`: pushed as it is, or
+    /// `ok` with the reason when an active suppression names the user.
+    /// Returns whether it stands.
+    fn judge(
+        &mut self,
+        texts: &Texts,
+        quiet: &Suppressions,
+        check: &'static str,
+        finding: Finding,
+        user: &str,
+    ) -> bool {
+        match quiet.silencing(check, Some(user), &[]) {
+            Some(s) => {
+                self.findings.push(texts.suppressed(finding, s));
+                false
+            }
+            None => {
+                self.findings.push(finding);
+                self.per_user
+                    .entry(user.to_owned())
+                    .or_default()
+                    .insert(check);
+                true
+            }
+        }
+    }
+}
+
 fn judge_users(
     state: &SecurityAudit,
     texts: &Texts,
     users: &[UserFacts],
     now: DateTime<Utc>,
+    quiet: &Suppressions,
 ) -> UsersJudged {
     let limit = state.config.key_unused_days;
     let mut judged = UsersJudged::default();
-    let per_user = &mut judged.per_user;
     let admin_users = admins(users);
     if admin_users.is_empty() {
         judged.findings.push(texts.no_admins(users.len()));
     }
     for u in admin_users {
-        judged.findings.push(texts.admin(u));
-        per_user
-            .entry(u.user.clone())
-            .or_default()
-            .insert("iam-admin-access");
-        judged.steps.push(texts.admin_remedy(&u.user));
+        if judged.judge(texts, quiet, "iam-admin-access", texts.admin(u), &u.user) {
+            judged.steps.push(texts.admin_remedy(&u.user));
+        }
     }
     let unused = unused_keys(users, now, limit);
     if unused.is_empty() {
         judged.findings.push(texts.no_unused_keys(limit));
     }
     for k in &unused {
-        judged.findings.push(texts.unused_key(k, limit));
-        per_user
-            .entry(k.user.to_owned())
-            .or_default()
-            .insert("iam-access-key-unused");
-        judged
-            .steps
-            .push(texts.unused_key_remedy(k.user, &masked_key_id(&k.key.id)));
+        let finding = texts.unused_key(k, limit);
+        if judged.judge(texts, quiet, "iam-access-key-unused", finding, k.user) {
+            judged
+                .steps
+                .push(texts.unused_key_remedy(k.user, &masked_key_id(&k.key.id)));
+        }
     }
     let no_mfa = console_without_mfa(users);
     if no_mfa.is_empty() {
         judged.findings.push(texts.all_console_users_have_mfa());
     }
     for u in no_mfa {
-        judged.findings.push(texts.console_without_mfa(u));
-        per_user
-            .entry(u.user.clone())
-            .or_default()
-            .insert("iam-console-without-mfa");
-        judged.steps.push(texts.mfa_remedy(&u.user));
+        let finding = texts.console_without_mfa(u);
+        if judged.judge(texts, quiet, "iam-console-without-mfa", finding, &u.user) {
+            judged.steps.push(texts.mfa_remedy(&u.user));
+        }
     }
     judged
 }
@@ -525,6 +649,7 @@ fn listed_events(events: &[TrailEvent], judged: &Judged) -> Vec<Value> {
                 "error_code": e.error_code,
                 "region": e.region,
                 "checks": judged.flagged[&i],
+                "suppressed": judged.suppressed.contains(&i) && !judged.standing.contains(&i),
             })
         })
         .collect()
@@ -564,6 +689,11 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
     let texts = Texts::new(config.common.lang, config.common.timezone, &state.region);
     let mut report = ReportBuilder::new(FUNCTION, request.now, request.dry_run);
     let mut steps: Vec<String> = Vec::new();
+    let today = request
+        .now
+        .with_timezone(&config.common.timezone)
+        .date_naive();
+    let quiet = Suppressions::on(&config.suppressions, today);
     let (title, summary) = match &request.audit {
         Audit::Daily { start, end } => {
             let mut reviewer = Reviewer::new(&state.iam);
@@ -580,7 +710,7 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
             let mut known_keys = BTreeMap::new();
             match &users {
                 Ok(users) => {
-                    let judged = judge_users(state, &texts, users, request.now);
+                    let judged = judge_users(state, &texts, users, request.now, &quiet);
                     for finding in judged.findings {
                         report.finding(finding);
                     }
@@ -631,7 +761,7 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
                 }
             }
             let mut judged = if read_any {
-                judge_events(state, &texts, events, true)
+                judge_events(state, &texts, events, true, &quiet)
             } else {
                 Judged::default()
             };
@@ -707,7 +837,7 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
                 report.finding(texts.not_in_real_time(check));
             }
             let events = std::slice::from_ref(event.as_ref());
-            let mut judged = judge_events(state, &texts, events, false);
+            let mut judged = judge_events(state, &texts, events, false, &quiet);
             for finding in std::mem::take(&mut judged.findings) {
                 report.finding(finding);
             }
@@ -729,6 +859,20 @@ pub async fn run(state: &SecurityAudit, request: &AuditRequest) -> Result<Report
             (texts.real_time_title(event), texts.real_time_summary(event))
         }
     };
+    // Expired suppressions show once each; the active ones are listed in
+    // every report, so none is forgotten.
+    for expired in &quiet.expired {
+        report.finding(texts.suppression_expired(expired));
+        steps.push(texts.suppression_expired_remedy());
+    }
+    report.extra(
+        "suppressions",
+        quiet
+            .active
+            .iter()
+            .map(Suppression::entry)
+            .collect::<Vec<_>>(),
+    );
     if steps.is_empty() {
         steps.push(texts.all_clear());
     }

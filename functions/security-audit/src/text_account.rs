@@ -5,6 +5,7 @@
 use shared::{Finding, FindingStatus};
 
 use crate::account::{FailedSignIns, IamChange};
+use crate::suppress::Suppression;
 use crate::text::Texts;
 use crate::trail::TrailEvent;
 use crate::trail_health::{TrailHealth, TrailState};
@@ -236,5 +237,58 @@ impl Texts {
                 "CloudTrail: `aws cloudtrail create-trail --name <name> --s3-bucket-name <bucket> --is-multi-region-trail --include-global-service-events`, then `aws cloudtrail start-logging --name <name>` (an existing trail: update-trail / start-logging). Check who stopped it, too.".to_owned(),
             )),
         }
+    }
+}
+
+impl Texts {
+    /// A finding an active suppression covers: `ok`, with the reason.
+    pub(crate) fn suppressed(&self, finding: Finding, s: &Suppression) -> Finding {
+        let until = s.until.format("%Y-%m-%d");
+        let note = self.ja_en(
+            format!("抑止中: {}（{until} まで）", s.reason),
+            format!("suppressed: {} (until {until})", s.reason),
+        );
+        Finding {
+            status: FindingStatus::Ok,
+            detail: format!("{note} — {}", finding.detail),
+            ..finding
+        }
+    }
+
+    pub(crate) fn suppression_expired(&self, s: &Suppression) -> Finding {
+        let matchers: Vec<String> = [
+            s.principal.as_ref().map(|p| format!("principal={p}")),
+            s.event.as_ref().map(|e| format!("event={e}")),
+            s.cidr.map(|c| format!("cidr={c}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let until = s.until.format("%Y-%m-%d");
+        Finding::new(
+            "audit-suppression-expired",
+            FindingStatus::Warning,
+            self.ja_en(
+                format!(
+                    "{} の抑止（{}、理由: {}）は {until} で期限切れです。該当する検出は通常どおり報告しています",
+                    s.check,
+                    matchers.join(", "),
+                    s.reason
+                ),
+                format!(
+                    "the suppression of {} ({}; reason: {}) expired on {until}: its findings are reported again",
+                    s.check,
+                    matchers.join(", "),
+                    s.reason
+                ),
+            ),
+        )
+    }
+
+    pub(crate) fn suppression_expired_remedy(&self) -> String {
+        self.ja_en(
+            "期限切れの抑止: まだ必要なら理由を見直して until を延ばし、不要なら AUDIT_SUPPRESS から削除してください（テンプレートの AuditSuppress）。".to_owned(),
+            "expired suppressions: if still needed, review the reason and extend `until`; otherwise remove them from AUDIT_SUPPRESS (the template's AuditSuppress).".to_owned(),
+        )
     }
 }

@@ -17,6 +17,13 @@ fn the_bootstrap_refuses_bad_configuration_before_its_first_event() {
         ("AUDIT_ALLOWED_CIDRS", "10.0.0.0/33"),
         ("AUDIT_NIGHT_HOURS", "25-3"),
         ("AUDIT_DELETE_BURST", "0"),
+        ("AUDIT_GLOBAL_REGION", "global"),
+        ("AUDIT_TRUSTED_PRINCIPALS", "has space"),
+        (
+            "AUDIT_SUPPRESS",
+            r#"[{"check": "cloudtrail-source-ip", "principal": "ci-bot", "until": "2026-12-31"}]"#,
+        ),
+        ("AUDIT_SUPPRESS", "not json"),
     ] {
         if let Err(err) = bed::runtime_api::check_refuses_configuration(bootstrap, variable, value)
         {

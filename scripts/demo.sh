@@ -112,10 +112,11 @@ invoke rotate-access-keys "$work/day8.json" "8 日後の定時実行: 新しい�
 invoke rotate-access-keys events/rotate-access-keys/invalid.json "不正な入力: InvalidInput で何も変更しない"
 
 "$py" tests/bed/seed_demo.py api-errors
+"$py" tests/bed/seed_demo.py recent-deploy
 for sample in eventbridge-high-error-rate lambda-action-database-connection-error eventbridge-ok; do
   "$py" tests/bed/seed_demo.py alarm-event "$sample.json" >"$work/$sample.json"
 done
-invoke alarm-triage "$work/eventbridge-high-error-rate.json" "エラー率アラーム: API のエラーログを分類（DB接続・タイムアウト…）"
+invoke alarm-triage "$work/eventbridge-high-error-rate.json" "エラー率アラーム: API のエラーログを分類（DB接続・タイムアウト…）と、8 分前のデプロイ（CloudTrail）"
 invoke alarm-triage "$work/lambda-action-database-connection-error.json" "DB接続エラーのアラーム: クラスター・メトリクス・実際のログインで原因を判定"
 invoke alarm-triage "$work/eventbridge-ok.json" "アラームの回復（OK）: 継続時間"
 invoke alarm-triage events/alarm-triage/invalid.json "アラームではない入力: InvalidInput"

@@ -215,6 +215,20 @@ def api_errors():
     logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
 
 
+def recent_deploy():
+    """CloudTrail: the deploy pipeline updated the API's code 9 minutes ago
+    (8 minutes before the demo's alarms, which changed state a minute ago)."""
+    import datetime
+    at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=9)
+    bed_control("/_bed/cloudtrail/events", {"events": [{
+        "eventVersion": "1.09", "eventID": "demo-deploy-0001", "eventName": "UpdateFunctionCode20150331v2",
+        "eventTime": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "eventSource": "lambda.amazonaws.com",
+        "awsRegion": REGION, "readOnly": False, "sourceIPAddress": "203.0.113.20",
+        "userIdentity": {"type": "IAMUser", "userName": "github-actions-deploy",
+                         "arn": "arn:aws:iam::123456789012:user/github-actions-deploy"},
+        "requestParameters": {"functionName": f"{SYSTEM}-api", "publish": True}}]})
+
+
 def alarm_event(name):
     """A sample alarm event from events/alarm-triage with its state change a minute ago."""
     import datetime
@@ -392,6 +406,6 @@ if __name__ == "__main__":
                 "current-password": current_password, "costs": costs,
                 "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4]),
                 "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2]),
-                "health": health, "health-revert": health_revert, "audit": audit,
+                "health": health, "health-revert": health_revert, "audit": audit, "recent-deploy": recent_deploy,
                 "restore-event": lambda: restore_event(sys.argv[2] if len(sys.argv) > 2 else "")}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

@@ -674,3 +674,156 @@ async fn sns_alarm_shapes_aws_sends_each_get_a_report() {
         assert!(report.extra["playbook"].is_string(), "{message}");
     }
 }
+
+/// A write recorded by CloudTrail `minutes` before the state change.
+fn write(p: &Production, id: &str, name: &str, minutes: i64, who: &str, request: Value) -> Value {
+    json!({
+        "eventVersion": "1.09", "eventID": id, "eventName": name,
+        "eventTime": (p.changed_at - TimeDelta::minutes(minutes)).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "eventSource": "lambda.amazonaws.com", "awsRegion": "ap-northeast-1", "readOnly": false,
+        "userIdentity": {"type": "IAMUser", "userName": who, "arn": format!("arn:aws:iam::123456789012:user/{who}")},
+        "sourceIPAddress": "203.0.113.20", "requestParameters": request
+    })
+}
+
+#[tokio::test]
+async fn an_alarm_names_the_deploy_made_minutes_before_it_and_how_to_roll_it_back() {
+    let p = Production::start().await;
+    p.bed
+        .seed_trail(&json!([
+            write(
+                &p,
+                "deploy",
+                "UpdateFunctionCode20150331v2",
+                8,
+                "github-actions-deploy",
+                json!({"functionName": "goal-mandala-production-api", "publish": true})
+            ),
+            write(
+                &p,
+                "other",
+                "UpdateFunctionCode20150331v2",
+                5,
+                "github-actions-deploy",
+                json!({"functionName": "some-other-function"})
+            ),
+            write(
+                &p,
+                "secret",
+                "PutSecretValue",
+                30,
+                "ops-admin",
+                json!({"secretId": "goal-mandala/production/database"})
+            ),
+            // Older than the 60-minute look-back: not this alarm's.
+            write(
+                &p,
+                "old",
+                "UpdateAlias20150331",
+                90,
+                "github-actions-deploy",
+                json!({"functionName": "goal-mandala-production-api", "name": "live"})
+            ),
+        ]))
+        .unwrap();
+    let state = p.state(&[]);
+
+    let report = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+
+    let changes = finding(&report, "recent-changes");
+    assert_eq!(changes.status, FindingStatus::Warning, "{}", changes.detail);
+    let nearest = "8 分前: github-actions-deploy が goal-mandala-production-api のコードを更新";
+    assert!(report.summary.contains(nearest), "{}", report.summary);
+    assert!(changes.detail.contains(nearest), "{}", changes.detail);
+    let listed = report.extra["changes"].as_array().unwrap();
+    let names: Vec<&str> = listed
+        .iter()
+        .map(|c| c["event_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["UpdateFunctionCode20150331v2", "PutSecretValue"],
+        "newest first, the system's only"
+    );
+    assert_eq!(listed[0]["minutes_before"], 8);
+    assert_eq!(listed[0]["principal"], "github-actions-deploy");
+    assert_eq!(listed[0]["resource"], "goal-mandala-production-api");
+    assert_eq!(listed[0]["source_ip"], "203.0.113.20");
+    assert!(
+        report
+            .next_steps
+            .iter()
+            .any(|s| s.contains("update-alias") && s.contains("goal-mandala-production-api")),
+        "{:#?}",
+        report.next_steps
+    );
+    // One scan of the writes: ReadOnly=false, the hour before the change.
+    let lookups: Vec<_> = p
+        .bed
+        .requests()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.operation.as_deref() == Some("LookupEvents"))
+        .collect();
+    assert_eq!(lookups.len(), 1);
+
+    // The database playbook: the secret's change matters, the deploy does not.
+    let db = p
+        .triage(
+            &state,
+            p.event("lambda-action-database-connection-error.json"),
+        )
+        .await
+        .unwrap();
+    let changes = finding(&db, "recent-changes");
+    assert_eq!(changes.status, FindingStatus::Warning, "{}", changes.detail);
+    assert!(
+        db.next_steps.iter().any(|s| s.contains("AWSPREVIOUS")),
+        "{:#?}",
+        db.next_steps
+    );
+}
+
+#[tokio::test]
+async fn no_change_is_ok_a_denied_lookup_is_skipped_and_ok_states_do_not_scan() {
+    let p = Production::start().await;
+    let state = p.state(&[]);
+    let report = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(finding(&report, "recent-changes").status, FindingStatus::Ok);
+    assert_eq!(report.extra["changes"], json!([]));
+
+    p.bed
+        .set_faults(&json!([{"service": "cloudtrail", "operation": "LookupEvents", "code": "AccessDeniedException", "status": 400}]))
+        .unwrap();
+    let report = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    let skipped = finding(&report, "recent-changes");
+    assert_eq!(skipped.status, FindingStatus::Skipped);
+    assert!(
+        skipped.detail.contains("AccessDeniedException"),
+        "{}",
+        skipped.detail
+    );
+
+    p.bed.forget_requests().unwrap();
+    let ok = p
+        .triage(&state, p.event("eventbridge-ok.json"))
+        .await
+        .unwrap();
+    assert!(ok.findings.iter().all(|f| f.check != "recent-changes"));
+    assert!(
+        p.bed
+            .requests()
+            .unwrap()
+            .iter()
+            .all(|r| r.operation.as_deref() != Some("LookupEvents"))
+    );
+}

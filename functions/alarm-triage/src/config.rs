@@ -26,6 +26,9 @@ pub struct TriageConfig {
     pub ca_bundle: Option<PathBuf>,
     /// `DB_CONNECT_TIMEOUT_SECONDS` (5, at most 5): the login probe's limit.
     pub connect_timeout: Duration,
+    /// `TRIAGE_CHANGE_LOOKBACK_MINUTES` (60): how far before the state
+    /// change the writes to the operated system are looked for.
+    pub change_lookback: Duration,
 }
 
 impl TriageConfig {
@@ -64,7 +67,15 @@ impl TriageConfig {
             ));
         }
         let ca_bundle = env.get("DB_CA_BUNDLE").map(PathBuf::from);
+        let change_minutes: u64 = env.parse_or("TRIAGE_CHANGE_LOOKBACK_MINUTES", 60)?;
+        if !(1..=1440).contains(&change_minutes) {
+            return Err(ConfigError::new(
+                "TRIAGE_CHANGE_LOOKBACK_MINUTES",
+                "expected 1–1440 minutes",
+            ));
+        }
         Ok(TriageConfig {
+            change_lookback: Duration::from_secs(change_minutes * 60),
             ca_bundle,
             connect_timeout: Duration::from_secs(connect),
             lookback: Duration::from_secs(minutes * 60),
@@ -105,6 +116,8 @@ mod tests {
                 ("TRIAGE_LOOKBACK_MINUTES", "0"),
                 ("TRIAGE_MAX_EVENTS", "lots"),
                 ("TRIAGE_GATHER_SECONDS", "0"),
+                ("TRIAGE_CHANGE_LOOKBACK_MINUTES", "0"),
+                ("TRIAGE_CHANGE_LOOKBACK_MINUTES", "1441"),
                 ("TRIAGE_AUTO_REMEDIATE", "yes"),
                 (
                     "TRIAGE_ERROR_RULES",

@@ -6,6 +6,7 @@
 //! bounded in time, a failing source a `skipped` finding — and reports what
 //! is wrong, the evidence and the remedy, notified at once.
 
+pub mod changes;
 pub mod classify;
 pub mod config;
 pub mod database;
@@ -16,6 +17,7 @@ pub mod logs;
 pub mod metrics;
 pub mod playbook;
 mod text;
+mod text_changes;
 pub mod xray;
 
 use std::collections::BTreeMap;
@@ -26,6 +28,7 @@ use lambda_runtime::Context;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use shared::event::parse_payload;
+use shared::gather::Skip;
 use shared::postgres::Connector;
 use shared::runbook::Verdict;
 use shared::{
@@ -33,9 +36,10 @@ use shared::{
     ReportBuilder, Stamp, Task,
 };
 
+use crate::changes::{Change, Watched};
 pub use crate::config::TriageConfig;
 use crate::database::{Cause, Probe};
-use crate::event::{AlarmEvent, MetricRef, parse_alarm_event};
+use crate::event::{AlarmEvent, AlarmState, MetricRef, parse_alarm_event};
 use crate::latency::{Bottleneck, split_trace, sum_splits};
 use crate::playbook::{Playbook, choose_playbook};
 use crate::text::Texts;
@@ -58,6 +62,8 @@ pub struct AlarmTriage {
     pub rds: aws_sdk_rds::Client,
     /// Secrets Manager (the DB secret, for the login probe).
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// CloudTrail (what changed before the alarm).
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
     /// The login probe's connector (verified TLS, ≤ 5 s).
     pub connector: Connector,
     /// Where reports go.
@@ -79,6 +85,7 @@ impl AlarmTriage {
             xray: aws_sdk_xray::Client::new(sdk),
             rds: aws_sdk_rds::Client::new(sdk),
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(sdk),
             connector,
             notifier,
             config,
@@ -155,17 +162,56 @@ pub async fn run(state: &AlarmTriage, alarm: &AlarmEvent, dry_run: bool) -> Resu
     let config = &state.config;
     let texts = Texts::new(config.common.lang, config.common.timezone);
     let playbook = choose_playbook(alarm, &config.common.system_name);
-    let outcome = match playbook {
-        Playbook::ErrorRate => error_rate(state, &texts, alarm).await,
-        Playbook::Latency => latency(state, &texts, alarm).await,
-        Playbook::DatabaseConnection => database(state, &texts, alarm, dry_run).await,
-        Playbook::Recovered => recovered(&texts, alarm),
-        Playbook::InsufficientData => insufficient_data(state, &texts, alarm).await,
-        Playbook::Generic => generic(state, &texts, alarm).await,
+    let evidence = async {
+        match playbook {
+            Playbook::ErrorRate => error_rate(state, &texts, alarm).await,
+            Playbook::Latency => latency(state, &texts, alarm).await,
+            Playbook::DatabaseConnection => database(state, &texts, alarm, dry_run).await,
+            Playbook::Recovered => recovered(&texts, alarm),
+            Playbook::InsufficientData => insufficient_data(state, &texts, alarm).await,
+            Playbook::Generic => generic(state, &texts, alarm).await,
+        }
     };
+    // Every ALARM triage, whatever the playbook: what changed just before it.
+    let changes = async {
+        match alarm.state {
+            AlarmState::Alarm => Some(recent_changes(state, alarm).await),
+            _ => None,
+        }
+    };
+    let (outcome, changes) = tokio::join!(evidence, changes);
 
     let mut report = ReportBuilder::new(FUNCTION, alarm.changed_at, dry_run);
     report.finding(texts.alarm_finding(alarm));
+    let mut nearest = None;
+    match &changes {
+        Some(Ok(found)) => {
+            let status = changes::judge(playbook, found);
+            let minutes = minutes(config.change_lookback);
+            report.finding(texts.recent_changes(status, found, alarm.changed_at, minutes));
+            // The rollback of the nearest change that matters (the generic
+            // playbook judges none: the nearest change).
+            let rollback = found
+                .iter()
+                .find(|c| changes::concerns(playbook, c.touched))
+                .or_else(|| {
+                    (playbook == Playbook::Generic)
+                        .then(|| found.first())
+                        .flatten()
+                });
+            if let Some(c) = rollback {
+                report.next_step(texts.rollback(c));
+            }
+            nearest = found
+                .first()
+                .map(|c| texts.change_line(c, alarm.changed_at));
+            report.extra("changes", changes::listed(found, alarm.changed_at));
+        }
+        Some(Err(why)) => {
+            report.finding(texts.skipped("recent-changes", "CloudTrail LookupEvents", why));
+        }
+        None => {}
+    }
     for finding in outcome.findings {
         report.finding(finding);
     }
@@ -189,11 +235,15 @@ pub async fn run(state: &AlarmTriage, alarm: &AlarmEvent, dry_run: bool) -> Resu
         .and_then(|r| r.strip_prefix('-'))
         .unwrap_or(&alarm.name);
     let title = format!("[{}] {short}: {}", alarm.state.as_str(), outcome.headline);
-    let summary = format!(
+    let mut summary = format!(
         "{}\n{}",
         texts.alarm_finding(alarm).detail,
         outcome.headline
     );
+    if let Some(line) = nearest {
+        summary.push('\n');
+        summary.push_str(&line);
+    }
     report
         .extra("alarm", &alarm.name)
         .extra("state", alarm.state.as_str())
@@ -205,6 +255,36 @@ pub async fn run(state: &AlarmTriage, alarm: &AlarmEvent, dry_run: bool) -> Resu
         .extra("region", &region)
         .extra("state_changed_at", alarm.changed_at.to_rfc3339());
     Ok(report.build(&title, summary))
+}
+
+/// The writes to the operated system in the `TRIAGE_CHANGE_LOOKBACK_MINUTES`
+/// before the state change (its security groups read from the cluster),
+/// bounded by `TRIAGE_GATHER_SECONDS`; a failing lookup is skipped.
+async fn recent_changes(state: &AlarmTriage, alarm: &AlarmEvent) -> Result<Vec<Change>, Skip> {
+    let config = &state.config;
+    let common = &config.common;
+    shared::gather::bounded(config.gather_timeout, async {
+        // The groups are only needed to recognise their changes: a cluster
+        // that cannot be read leaves them out, not the whole scan.
+        let security_groups =
+            match shared::rds::describe_cluster(&state.rds, &common.db_cluster_id).await {
+                Ok(Some(cluster)) => cluster
+                    .vpc_security_groups()
+                    .iter()
+                    .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+        let watched = Watched {
+            function: common.api_function_name.clone(),
+            cluster: common.db_cluster_id.clone(),
+            security_groups,
+            secret: common.db_secret_id.clone(),
+        };
+        let (start, end) = window(alarm, config.change_lookback);
+        changes::scan(&state.cloudtrail, &watched, start, end).await
+    })
+    .await
 }
 
 fn window(alarm: &AlarmEvent, lookback: Duration) -> (DateTime<Utc>, DateTime<Utc>) {

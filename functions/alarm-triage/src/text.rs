@@ -17,8 +17,8 @@ use crate::metrics::Point;
 /// Report texts in one language and zone.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Texts {
-    lang: Lang,
-    tz: Tz,
+    pub(crate) lang: Lang,
+    pub(crate) tz: Tz,
 }
 
 /// `42.5 min`, `3 h 05 min`.
@@ -36,7 +36,7 @@ impl Texts {
         Texts { lang, tz }
     }
 
-    fn ja_en(&self, ja: String, en: String) -> String {
+    pub(crate) fn ja_en(&self, ja: String, en: String) -> String {
         self.lang.choose(ja, en)
     }
 

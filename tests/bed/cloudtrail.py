@@ -19,11 +19,16 @@ Control endpoint (JSON):
       eventSource, userIdentity, sourceIPAddress, requestParameters,
       errorCode, readOnly); an optional "resources": [{"ResourceType",
       "ResourceName"}] is what LookupEvents lists for it.
+  POST /_bed/cloudtrail/delivery-errors  {"errors": {"<trail name>": "AccessDenied"}}
+      GetTrailStatus of that trail (by name or ARN) answers moto's status
+      with `LatestDeliveryError` set, as when CloudTrail cannot write to
+      its bucket (moto never sets it).
 """
 
 import base64
 import datetime
 import hashlib
+import io
 import json
 import re
 import threading
@@ -89,6 +94,7 @@ class CloudTrailBed:
         self.app = app
         self.lock = threading.Lock()
         self.events = {}  # Region -> its history, newest first
+        self.delivery_errors = {}  # trail name -> LatestDeliveryError
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -102,6 +108,12 @@ class CloudTrailBed:
             with self.lock:
                 self.events[body.get("region") or HOME_REGION] = events
             return reply(start_response, {"ok": True})
+        if path == "/_bed/cloudtrail/delivery-errors" and environ.get("REQUEST_METHOD") == "POST":
+            with self.lock:
+                self.delivery_errors = dict(json.loads(read_body(environ) or b"{}").get("errors", {}))
+            return reply(start_response, {"ok": True})
+        if (environ.get("HTTP_X_AMZ_TARGET") or "").endswith(".GetTrailStatus") and self.delivery_errors:
+            return self.trail_status(environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("HTTP_X_AMZ_TARGET") not in TARGETS:
             return self.app(environ, start_response)
         try:
@@ -115,6 +127,27 @@ class CloudTrailBed:
             return error(start_response, e.code, e.message)
         except ValueError:
             return error(start_response, "InvalidParameterException", "the request is not JSON")
+
+
+    def trail_status(self, environ, start_response):
+        """moto's GetTrailStatus, with the seeded LatestDeliveryError added."""
+        body = read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        name = (json.loads(body or b"{}").get("Name") or "").rsplit("/", 1)[-1]
+        with self.lock:
+            failure = self.delivery_errors.get(name)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+
+        out = b"".join(self.app(environ, capture))
+        if failure is None or not captured.get("status", "").startswith("200"):
+            start_response(captured["status"], captured["headers"])
+            return [out]
+        status = json.loads(out or b"{}")
+        status["LatestDeliveryError"] = failure
+        return reply(start_response, status)
 
 
 def lookup(events, request):

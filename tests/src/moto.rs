@@ -306,6 +306,17 @@ impl Bed {
         .map(|_| ())
     }
 
+    /// Makes GetTrailStatus of each named trail report its last delivery as
+    /// failed (`LatestDeliveryError`; `tests/bed/cloudtrail.py`).
+    pub fn fail_trail_delivery(&self, errors: &Value) -> Result<(), BedError> {
+        self.control(
+            "POST",
+            "/_bed/cloudtrail/delivery-errors",
+            Some(&json!({"errors": errors})),
+        )
+        .map(|_| ())
+    }
+
     /// Adds a CloudFront cache policy (`tests/bed/ops_bed.py`; moto has none):
     /// `{"id", "name", "min_ttl", "default_ttl", "max_ttl"}`.
     pub fn seed_cache_policy(&self, policy: &Value) -> Result<(), BedError> {

@@ -1299,6 +1299,18 @@ async fn a_trail_that_stopped_logging_leaves_the_account_uncovered() {
     );
     assert!(details(&report, "cloudtrail-trail-health")[0].contains(TRAIL));
 
+    // Its bucket refuses the deliveries: still logging, but a warning.
+    a.bed
+        .fail_trail_delivery(&json!({TRAIL: "AccessDenied"}))
+        .unwrap();
+    let report = a.run(&state, json!({"scheduled_time": NOW})).await.unwrap();
+    assert_eq!(
+        finding_statuses(&report, "cloudtrail-trail-health"),
+        [FindingStatus::Warning]
+    );
+    assert!(details(&report, "cloudtrail-trail-health")[0].contains("AccessDenied"));
+    a.bed.fail_trail_delivery(&json!({})).unwrap();
+
     // Someone stops the trail; a single-Region trail alone does not cover the account.
     a.cloudtrail
         .stop_logging()

@@ -147,45 +147,6 @@ struct Judged {
 }
 
 impl Judged {
-    /// A non-ok finding `check` about `principal` and the events `involved`:
-    /// pushed as it is — or, when an active suppression covers it, `ok`
-    /// with the reason, its events listed as suppressed. Returns whether it
-    /// stands (only then do next steps, criticality and containment follow).
-    #[allow(clippy::too_many_arguments)]
-    fn judge(
-        &mut self,
-        texts: &Texts,
-        suppressions: &Suppressions,
-        events: &[TrailEvent],
-        check: &'static str,
-        finding: Finding,
-        principal: Option<&str>,
-        involved: &[usize],
-    ) -> bool {
-        let list: Vec<&TrailEvent> = involved.iter().map(|&i| &events[i]).collect();
-        match suppressions.silencing(check, principal, &list) {
-            Some(s) => {
-                self.findings.push(texts.suppressed(finding, s));
-                for &i in involved {
-                    let checks = self.flagged.entry(i).or_default();
-                    if !checks.contains(&check) {
-                        checks.push(check);
-                    }
-                    self.suppressed.insert(i);
-                }
-                false
-            }
-            None => {
-                self.findings.push(finding);
-                for &i in involved {
-                    self.flag(events, i, check);
-                    self.standing.insert(i);
-                }
-                true
-            }
-        }
-    }
-
     fn flag(&mut self, events: &[TrailEvent], i: usize, check: &'static str) {
         let checks = self.flagged.entry(i).or_default();
         if !checks.contains(&check) {
@@ -195,6 +156,53 @@ impl Judged {
             .entry(events[i].principal.name())
             .or_default()
             .insert(check);
+    }
+}
+
+/// What every rule's finding goes through: the texts, the suppressions in
+/// force and the events the rules read.
+struct Rules<'a> {
+    texts: &'a Texts,
+    quiet: &'a Suppressions,
+    events: &'a [TrailEvent],
+}
+
+impl Rules<'_> {
+    /// A non-ok finding `check` about `principal` and the events `involved`:
+    /// pushed as it is — or, when an active suppression covers it, `ok`
+    /// with the reason, its events listed as suppressed. Returns whether it
+    /// stands (only then do next steps, criticality and containment follow).
+    fn judge(
+        &self,
+        judged: &mut Judged,
+        check: &'static str,
+        finding: Finding,
+        principal: Option<&str>,
+        involved: &[usize],
+    ) -> bool {
+        let (texts, events) = (self.texts, self.events);
+        let list: Vec<&TrailEvent> = involved.iter().map(|&i| &events[i]).collect();
+        match self.quiet.silencing(check, principal, &list) {
+            Some(s) => {
+                judged.findings.push(texts.suppressed(finding, s));
+                for &i in involved {
+                    let checks = judged.flagged.entry(i).or_default();
+                    if !checks.contains(&check) {
+                        checks.push(check);
+                    }
+                    judged.suppressed.insert(i);
+                }
+                false
+            }
+            None => {
+                judged.findings.push(finding);
+                for &i in involved {
+                    judged.flag(events, i, check);
+                    judged.standing.insert(i);
+                }
+                true
+            }
+        }
     }
 }
 
@@ -209,6 +217,11 @@ fn judge_events(
     let config = &state.config;
     let system = config.common.system_name.as_str();
     let mut judged = Judged::default();
+    let rules = Rules {
+        texts,
+        quiet,
+        events,
+    };
 
     let destructive = destructive_calls(events, &config.destructive_events);
     if destructive.is_empty() {
@@ -218,10 +231,8 @@ fn judge_events(
     }
     for hit in &destructive {
         let e = &events[hit.event];
-        let stands = judged.judge(
-            texts,
-            quiet,
-            events,
+        let stands = rules.judge(
+            &mut judged,
             "cloudtrail-destructive-call",
             texts.destructive(e, hit.status()),
             Some(&e.principal.name()),
@@ -253,7 +264,7 @@ fn judge_events(
         let list: Vec<&TrailEvent> = calls.iter().map(|&i| &events[i]).collect();
         let finding = texts.night(user, &list, config.night);
         let check = "cloudtrail-night-activity";
-        if judged.judge(texts, quiet, events, check, finding, Some(user), calls) {
+        if rules.judge(&mut judged, check, finding, Some(user), calls) {
             judged.steps.push(texts.night_remedy(user));
         }
     }
@@ -267,15 +278,7 @@ fn judge_events(
             let finding = texts.burst(burst, events, config.delete_burst);
             let principal = burst.principal.name();
             let check = "cloudtrail-delete-burst";
-            if !judged.judge(
-                texts,
-                quiet,
-                events,
-                check,
-                finding,
-                Some(&principal),
-                &burst.events,
-            ) {
+            if !rules.judge(&mut judged, check, finding, Some(&principal), &burst.events) {
                 continue;
             }
             judged.critical_events.extend(burst.events.iter().copied());
@@ -305,15 +308,7 @@ fn judge_events(
                 let principal = f.principal.name();
                 let finding = texts.foreign(f, events);
                 let check = "cloudtrail-source-ip";
-                if judged.judge(
-                    texts,
-                    quiet,
-                    events,
-                    check,
-                    finding,
-                    Some(&principal),
-                    &f.events,
-                ) {
+                if rules.judge(&mut judged, check, finding, Some(&principal), &f.events) {
                     judged
                         .steps
                         .push(texts.source_remedy(&principal, &f.ip.to_string()));
@@ -337,6 +332,11 @@ fn judge_account(
     judged: &mut Judged,
 ) {
     let config = &state.config;
+    let rules = Rules {
+        texts,
+        quiet,
+        events,
+    };
     let root = account::root_activity(events);
     if root.is_empty() {
         judged.findings.push(texts.no_root(events.len()));
@@ -345,7 +345,7 @@ fn judge_account(
     for &i in &root {
         let finding = texts.root(&events[i]);
         let check = "cloudtrail-root-activity";
-        if judged.judge(texts, quiet, events, check, finding, Some("root"), &[i]) {
+        if rules.judge(judged, check, finding, Some("root"), &[i]) {
             judged.critical_events.insert(i);
             root_stands = true;
         }
@@ -362,15 +362,7 @@ fn judge_account(
     for failed in &sign_ins.failures {
         let principal = failed.principal.name();
         let finding = texts.sign_in_failures(failed, events);
-        if judged.judge(
-            texts,
-            quiet,
-            events,
-            check,
-            finding,
-            Some(&principal),
-            &failed.events,
-        ) {
+        if rules.judge(judged, check, finding, Some(&principal), &failed.events) {
             judged
                 .steps
                 .push(texts.sign_in_remedy(&principal, Some(&failed.source)));
@@ -379,7 +371,7 @@ fn judge_account(
     for (user, calls) in &sign_ins.without_mfa {
         let list: Vec<&TrailEvent> = calls.iter().map(|&i| &events[i]).collect();
         let finding = texts.sign_in_without_mfa(user, &list);
-        if judged.judge(texts, quiet, events, check, finding, Some(user), calls) {
+        if rules.judge(judged, check, finding, Some(user), calls) {
             judged.steps.push(texts.sign_in_remedy(user, None));
         }
     }
@@ -403,15 +395,7 @@ fn judge_account(
         }
         let principal = e.principal.name();
         let check = "cloudtrail-iam-change";
-        if !judged.judge(
-            texts,
-            quiet,
-            events,
-            check,
-            finding,
-            Some(&principal),
-            &[change.event],
-        ) {
+        if !rules.judge(judged, check, finding, Some(&principal), &[change.event]) {
             continue;
         }
         judged.steps.push(texts.iam_change_remedy(e, change));

@@ -87,8 +87,8 @@ pub enum Command {
     },
     /// security-audit: review the last hours of CloudTrail and the IAM users.
     Audit {
-        /// Hours to look back (1–2160).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2160))]
+        /// Hours to look back (1–2160: CloudTrail keeps 90 days).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::CLOUDTRAIL_HISTORY_HOURS)))]
         lookback_hours: Option<u32>,
     },
     /// budget-alert: the month's costs against the budget (default this month).

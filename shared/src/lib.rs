@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod aws;
+pub mod cloudtrail;
 pub mod config;
 pub mod console;
 pub mod entry;

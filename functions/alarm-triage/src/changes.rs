@@ -11,6 +11,7 @@ use aws_sdk_cloudtrail::primitives::DateTime as AwsTime;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use shared::cloudtrail::Principal;
 use shared::{Error, FindingStatus};
 
 use crate::playbook::Playbook;
@@ -126,7 +127,7 @@ impl Watched {
         Some(Change {
             event_name: name.to_owned(),
             event_time: time,
-            principal: principal(&record["userIdentity"]),
+            principal: Principal::from_identity(&record["userIdentity"]).name(),
             resource,
             touched,
             source_ip: record["sourceIPAddress"].as_str().map(str::to_owned),
@@ -150,20 +151,6 @@ fn names_secret(given: &str, secret: &str) -> bool {
             rest.rsplit_once('-')
                 .is_some_and(|(name, _)| name == secret)
         })
-}
-
-/// Who made a call: the user or role name, else the ARN, type or service.
-fn principal(identity: &Value) -> String {
-    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
-    if identity["type"] == "Root" {
-        return "root".to_owned();
-    }
-    text(&identity["userName"])
-        .or_else(|| text(&identity["sessionContext"]["sessionIssuer"]["userName"]))
-        .or_else(|| text(&identity["arn"]).and_then(|a| a.rsplit('/').next().map(str::to_owned)))
-        .or_else(|| text(&identity["invokedBy"]))
-        .or_else(|| text(&identity["type"]))
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The writes to the operated system with `start ≤ eventTime ≤ end`, newest
@@ -403,29 +390,5 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(minutes_before(&code, at), 8);
         assert_eq!(listed(&[code], at)[0]["minutes_before"], 8);
-    }
-
-    #[test]
-    fn the_principal_is_the_user_the_role_or_what_is_known() {
-        assert_eq!(
-            principal(&json!({"type": "IAMUser", "userName": "dave"})),
-            "dave"
-        );
-        assert_eq!(
-            principal(
-                &json!({"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/deployer/s",
-                "sessionContext": {"sessionIssuer": {"userName": "deployer"}}})
-            ),
-            "deployer"
-        );
-        assert_eq!(
-            principal(&json!({"type": "Root", "arn": "arn:aws:iam::123456789012:root"})),
-            "root"
-        );
-        assert_eq!(
-            principal(&json!({"type": "AWSService", "invokedBy": "secretsmanager.amazonaws.com"})),
-            "secretsmanager.amazonaws.com"
-        );
-        assert_eq!(principal(&json!({})), "unknown");
     }
 }

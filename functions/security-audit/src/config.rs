@@ -22,7 +22,7 @@ pub const DEFAULT_IAM_CHANGE_EVENTS: &str = "CreateUser,CreateAccessKey,CreateLo
 pub const DEFAULT_GLOBAL_REGION: &str = "us-east-1";
 
 /// The longest window a review reads: 90 days, CloudTrail's event history.
-pub const LOOKBACK_HOURS_MAX: u32 = 2160;
+pub const LOOKBACK_HOURS_MAX: u32 = shared::runbook::limits::CLOUDTRAIL_HISTORY_HOURS;
 
 /// Settings of an audit, read once at start-up.
 #[derive(Debug, Clone)]

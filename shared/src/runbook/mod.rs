@@ -364,6 +364,8 @@ pub mod limits {
     pub const S3_DELETE_BATCH: usize = 1_000;
     /// Longest restore target cluster id, so that `<target>-instance-1` fits RDS's 63.
     pub const RESTORE_TARGET_MAX_LEN: usize = 52;
+    /// CloudTrail's event history: 90 days, the longest window an audit reads (hours).
+    pub const CLOUDTRAIL_HISTORY_HOURS: u32 = 2160;
 }
 
 /// Infix between the cluster id and the timestamp of a manual snapshot name.

@@ -102,3 +102,18 @@ pub async fn capacity(rds: &aws_sdk_rds::Client, id: &str) -> Result<(f64, f64),
         .and_then(|s| Some((s.min_capacity()?, s.max_capacity()?)))
         .ok_or_else(|| BedError(format!("{id} has no Serverless v2 capacity")))
 }
+
+/// An S3 bucket `name` in the production Region.
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, name: &str) -> Result<(), BedError> {
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| BedError(format!("CreateBucket {name}: {e}")))
+}

@@ -196,16 +196,7 @@ impl Production {
 
         // The frontend bucket, versioned.
         let s3 = aws_sdk_s3::Client::new(&sdk);
-        s3.create_bucket()
-            .bucket(BUCKET)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        bed::production::create_bucket(&s3, BUCKET).await.unwrap();
         Production::versioning(&s3, BucketVersioningStatus::Enabled).await;
 
         let cloudwatch = aws_sdk_cloudwatch::Client::new(&sdk);

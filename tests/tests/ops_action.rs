@@ -60,18 +60,7 @@ impl Production {
             .unwrap();
         let s3 = aws_sdk_s3::Client::new(&sdk);
         for bucket in [FRONTEND, BACKUP] {
-            s3.create_bucket()
-                .bucket(bucket)
-                .create_bucket_configuration(
-                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(
-                            aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1,
-                        )
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
+            bed::production::create_bucket(&s3, bucket).await.unwrap();
         }
         s3.put_bucket_versioning()
             .bucket(FRONTEND)

@@ -56,15 +56,7 @@ impl Account {
         };
         // The account's trail, as the runbook wants it: every Region, the
         // global services' events, logging.
-        aws_sdk_s3::Client::new(&sdk)
-            .create_bucket()
-            .bucket(TRAIL_BUCKET)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
-                    .build(),
-            )
-            .send()
+        bed::production::create_bucket(&aws_sdk_s3::Client::new(&sdk), TRAIL_BUCKET)
             .await
             .unwrap();
         account.trail(TRAIL, true, true).await;

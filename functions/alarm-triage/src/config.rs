@@ -6,6 +6,8 @@ use std::time::Duration;
 use shared::{Config, ConfigError, Env};
 
 use crate::classify::Classifier;
+use crate::episode::FlapRule;
+use crate::remind::Reminders;
 
 /// Settings of a triage, read once at start-up.
 #[derive(Debug, Clone)]
@@ -29,6 +31,15 @@ pub struct TriageConfig {
     /// `TRIAGE_CHANGE_LOOKBACK_MINUTES` (60): how far before the state
     /// change the writes to the operated system are looked for.
     pub change_lookback: Duration,
+    /// `TRIAGE_FLAP_TRANSITIONS` (4) and `TRIAGE_FLAP_QUIET_MINUTES` (30):
+    /// when an alarm flaps, and how long it then stays quiet.
+    pub flap: FlapRule,
+    /// Reminders while an alarm stays in ALARM: `TRIAGE_REMIND_MINUTES` (30;
+    /// 0 = off), `TRIAGE_REMIND_MAX` (8), in `SCHEDULE_GROUP` as
+    /// `SCHEDULER_ROLE_ARN`; off (`None`) when either of those is unset.
+    pub reminders: Option<Reminders>,
+    /// `TRIAGE_OPSITEMS` (false): an OpsCenter OpsItem per episode.
+    pub ops_items: bool,
 }
 
 impl TriageConfig {
@@ -74,7 +85,56 @@ impl TriageConfig {
                 "expected 1–1440 minutes",
             ));
         }
+        let flap_transitions: usize = env.parse_or("TRIAGE_FLAP_TRANSITIONS", 4)?;
+        if !(2..=60).contains(&flap_transitions) {
+            return Err(ConfigError::new(
+                "TRIAGE_FLAP_TRANSITIONS",
+                "expected 2–60 transitions into ALARM per hour",
+            ));
+        }
+        let quiet: u64 = env.parse_or("TRIAGE_FLAP_QUIET_MINUTES", 30)?;
+        if !(1..=1440).contains(&quiet) {
+            return Err(ConfigError::new(
+                "TRIAGE_FLAP_QUIET_MINUTES",
+                "expected 1–1440 minutes",
+            ));
+        }
+        let remind_minutes: u32 = env.parse_or("TRIAGE_REMIND_MINUTES", 30)?;
+        if remind_minutes > 1440 {
+            return Err(ConfigError::new(
+                "TRIAGE_REMIND_MINUTES",
+                "expected 0 (off) to 1440 minutes",
+            ));
+        }
+        let remind_max: u32 = env.parse_or("TRIAGE_REMIND_MAX", 8)?;
+        if !(1..=48).contains(&remind_max) {
+            return Err(ConfigError::new("TRIAGE_REMIND_MAX", "expected 1–48"));
+        }
+        let role_arn = env.get("SCHEDULER_ROLE_ARN");
+        if let Some(arn) = role_arn
+            && !(arn.starts_with("arn:") && arn.contains(":role/"))
+        {
+            return Err(ConfigError::new(
+                "SCHEDULER_ROLE_ARN",
+                "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+            ));
+        }
+        let reminders = match (env.get("SCHEDULE_GROUP"), role_arn) {
+            (Some(group), Some(role_arn)) if remind_minutes > 0 => Some(Reminders {
+                group: group.to_owned(),
+                role_arn: role_arn.to_owned(),
+                minutes: remind_minutes,
+                max: remind_max,
+            }),
+            _ => None,
+        };
         Ok(TriageConfig {
+            flap: FlapRule {
+                transitions: flap_transitions,
+                quiet: Duration::from_secs(quiet * 60),
+            },
+            reminders,
+            ops_items: env.flag("TRIAGE_OPSITEMS", false)?,
             change_lookback: Duration::from_secs(change_minutes * 60),
             ca_bundle,
             connect_timeout: Duration::from_secs(connect),
@@ -102,6 +162,24 @@ mod tests {
         let c = TriageConfig::from_env(&Env::from_pairs([TOPIC])).unwrap();
         assert_eq!(c.lookback, Duration::from_secs(15 * 60));
         assert_eq!((c.max_events, c.auto_remediate), (10_000, false));
+        assert_eq!(c.flap.transitions, 4);
+        assert_eq!(c.flap.quiet, Duration::from_secs(30 * 60));
+        assert_eq!(
+            (c.reminders, c.ops_items),
+            (None, false),
+            "no group, no role"
+        );
+        let scheduled = TriageConfig::from_env(&Env::from_pairs([
+            TOPIC,
+            ("SCHEDULE_GROUP", "goal-mandala-ops"),
+            (
+                "SCHEDULER_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/goal-mandala-ops-scheduler",
+            ),
+        ]))
+        .unwrap();
+        let reminders = scheduled.reminders.unwrap();
+        assert_eq!((reminders.minutes, reminders.max), (30, 8));
         assert_eq!(
             c.common.api_log_group,
             "/aws/lambda/goal-mandala-production-api"
@@ -119,6 +197,13 @@ mod tests {
                 ("TRIAGE_CHANGE_LOOKBACK_MINUTES", "0"),
                 ("TRIAGE_CHANGE_LOOKBACK_MINUTES", "1441"),
                 ("TRIAGE_AUTO_REMEDIATE", "yes"),
+                ("TRIAGE_FLAP_TRANSITIONS", "1"),
+                ("TRIAGE_FLAP_QUIET_MINUTES", "0"),
+                ("TRIAGE_REMIND_MINUTES", "-5"),
+                ("TRIAGE_REMIND_MINUTES", "1441"),
+                ("TRIAGE_REMIND_MAX", "0"),
+                ("SCHEDULER_ROLE_ARN", "scheduler-role"),
+                ("TRIAGE_OPSITEMS", "maybe"),
                 (
                     "TRIAGE_ERROR_RULES",
                     r#"[{"class": "timeout", "pattern": "("}]"#,

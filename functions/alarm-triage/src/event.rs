@@ -32,7 +32,8 @@ impl AlarmState {
         }
     }
 
-    fn parse(value: &str) -> Option<Self> {
+    /// `ALARM`, `OK` or `INSUFFICIENT_DATA`.
+    pub fn parse(value: &str) -> Option<Self> {
         match value {
             "ALARM" => Some(AlarmState::Alarm),
             "OK" => Some(AlarmState::Ok),
@@ -59,6 +60,8 @@ pub enum AlarmSource {
     Sns,
     /// The alarm's Lambda action (`alarmData`).
     LambdaAction,
+    /// Read back by a reminder (`DescribeAlarms`).
+    Reminder,
 }
 
 /// The metric an alarm watches.

@@ -46,6 +46,7 @@ PARTITION = "aws"
 PARAMETERS = {
     "CostSource": "cloudwatch-billing",
     "TriageAutoRemediate": "true",
+    "TriageOpsItems": "true",
     "AuditAutoContain": "true",
     "AuditAllowedCidrs": "203.0.113.0/24",
     "CreateRunbookAlarms": "true",
@@ -382,12 +383,30 @@ def needs(request):
         names = params.get("AlarmNames") or [v for k, v in sorted(params.items()) if k.startswith("AlarmNames.member.")]
         if op == "DescribeAlarms" and names:
             return [(action, arn("cloudwatch", f"alarm:{n}", region)) for n in names]
+        if op == "DescribeAlarmHistory" and params.get("AlarmName"):
+            return [(action, arn("cloudwatch", f"alarm:{params['AlarmName']}", region))]
         return [(action, None)]
 
     if service == "cloudtrail":
         if op == "GetTrailStatus":
             name = params.get("Name", "")
             return [(action, name if name.startswith("arn:") else arn("cloudtrail", f"trail/{name}", region))]
+        return [(action, None)]
+
+    if service == "scheduler":
+        name = path.rsplit("/", 1)[-1] if re.match(r"^/schedules/[^/]+$", path) else None
+        group = params.get("GroupName") or query.get("groupName") or query.get("ScheduleGroup") or "default"
+        if op == "ListSchedules":
+            return [(action, arn("scheduler", f"schedule/{group}/*", region))]
+        resource = arn("scheduler", f"schedule/{group}/{name}", region) if name else None
+        passed = [("iam:PassRole", params["Target.RoleArn"])] if params.get("Target.RoleArn") else []
+        return [(action, resource)] + passed
+
+    if service == "ssm":
+        if op in ("UpdateOpsItem", "GetOpsItem") and params.get("OpsItemId"):
+            return [(action, arn("ssm", f"opsitem/{params['OpsItemId']}", region))]
+        if op == "CreateOpsItem":
+            return [(action, arn("ssm", "opsitem/*", region))]
         return [(action, None)]
 
     if service == "sqs":

@@ -6,7 +6,8 @@ statistics in GetMetricData (percentiles.py), CloudTrail's LookupEvents
 from seeded records (cloudtrail.py), Lambda's account limits and
 provisioned concurrency, RDS's refusals and CloudFront cache policies
 (ops_bed.py), RDS's pending maintenance and certificate details
-(rds_schedule.py), faults and past dates on
+(rds_schedule.py), alarm history, Scheduler's validation and OpsCenter's
+OpsItems (incident_bed.py), faults and past dates on
 request (bed_state.py); every request is recorded (request_log.py).
 
 aws-sdk-cloudwatch (>= 1.100) speaks RPCv2-CBOR
@@ -42,6 +43,7 @@ import wsgi
 from bed_state import BedState, S3VersioningFix
 from cloudtrail import CloudTrailBed
 from cost_explorer import CostExplorerBed
+from incident_bed import IncidentBed
 from ops_bed import OpsBed
 from rds_schedule import RdsSchedule
 from request_log import RequestLog
@@ -222,7 +224,7 @@ def main():
     os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000")
 
     moto = DomainDispatcherApplication(create_backend_app)
-    app = RequestLog(BedState(RdsSchedule(OpsBed(CloudTrailBed(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(moto)))))))))
+    app = RequestLog(BedState(RdsSchedule(OpsBed(CloudTrailBed(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(IncidentBed(moto))))))))))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

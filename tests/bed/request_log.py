@@ -35,7 +35,7 @@ RESOURCE_PARAMS = re.compile(
     r"^(TopicArn|SecretId|Name|DBClusterIdentifier|DBClusterSnapshotIdentifier|DBInstanceIdentifier|"
     r"SourceDBClusterSnapshotIdentifier|SnapshotIdentifier|ResourceName|UserName|GroupName|PolicyArn|"
     r"RoleName|VersionId|logGroupName|logGroupIdentifier|AlarmNames(\.member\.\d+)?|AlarmName|"
-    r"AlarmNamePrefix|FunctionName|QueueUrl|DistributionId|Id|LookupAttributes)$"
+    r"AlarmNamePrefix|FunctionName|QueueUrl|DistributionId|Id|LookupAttributes|OpsItemId)$"
 )
 CBOR_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z]+)$")
 
@@ -58,6 +58,15 @@ XRAY_REST = [
     ("POST", re.compile(r"^/TraceGraph$"), "GetTraceGraph"),
     ("POST", re.compile(r"^/ServiceGraph$"), "GetServiceGraph"),
     ("POST", re.compile(r"^/TraceSegments$"), "PutTraceSegments"),
+]
+SCHEDULER_REST = [
+    ("POST", re.compile(r"^/schedules/[^/]+$"), "CreateSchedule"),
+    ("GET", re.compile(r"^/schedules/[^/]+$"), "GetSchedule"),
+    ("PUT", re.compile(r"^/schedules/[^/]+$"), "UpdateSchedule"),
+    ("DELETE", re.compile(r"^/schedules/[^/]+$"), "DeleteSchedule"),
+    ("GET", re.compile(r"^/schedules/?$"), "ListSchedules"),
+    ("POST", re.compile(r"^/schedule-groups/[^/]+$"), "CreateScheduleGroup"),
+    ("GET", re.compile(r"^/schedule-groups/[^/]+$"), "GetScheduleGroup"),
 ]
 CLOUDFRONT_REST = [
     ("POST", re.compile(r"^/2020-05-31/distribution/[^/]+/invalidation$"), "CreateInvalidation"),
@@ -90,7 +99,8 @@ def rest_operation(environ, service):
         if method == "PUT":
             return "CopyObject" if environ.get("HTTP_X_AMZ_COPY_SOURCE") else "PutObject"
         return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method)
-    table = {"lambda": LAMBDA_REST, "cloudfront": CLOUDFRONT_REST, "xray": XRAY_REST}.get(service, [])
+    table = {"lambda": LAMBDA_REST, "cloudfront": CLOUDFRONT_REST, "xray": XRAY_REST,
+             "scheduler": SCHEDULER_REST}.get(service, [])
     if service == "lambda" and path.endswith("/provisioned-concurrency") and method == "GET":
         return "ListProvisionedConcurrencyConfigs" if "List" in query else "GetProvisionedConcurrencyConfig"
     for verb, pattern, name in table:
@@ -137,6 +147,10 @@ def resource_params(environ, body):
         return {}
     # Tags given on create need the service's tagging permission too.
     keep = {"Tags": "given"} if any(str(k).startswith("Tags") for k in found) else {}
+    # A Scheduler target's role is passed to Scheduler (iam:PassRole).
+    target = found.get("Target")
+    if isinstance(target, dict) and isinstance(target.get("RoleArn"), str):
+        keep["Target.RoleArn"] = target["RoleArn"][:300]
     for key, value in found.items():
         if not RESOURCE_PARAMS.match(str(key)):
             continue

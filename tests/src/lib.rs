@@ -17,6 +17,7 @@ mod postgres;
 pub mod production;
 pub mod rotation;
 pub mod runtime_api;
+pub mod scheduler;
 
 pub use inbox::{Inbox, OPS_TOPIC};
 pub use moto::{Bed, BedRequest};

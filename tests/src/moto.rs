@@ -306,6 +306,23 @@ impl Bed {
         .map(|_| ())
     }
 
+    /// Replaces `alarm`'s state history that DescribeAlarmHistory answers
+    /// (`tests/bed/incident_bed.py`; moto has none): `[{"at", "from", "to"}]`.
+    pub fn seed_alarm_history(&self, alarm: &str, transitions: &Value) -> Result<(), BedError> {
+        self.control(
+            "POST",
+            "/_bed/cloudwatch/alarm-history",
+            Some(&json!({"alarm": alarm, "transitions": transitions})),
+        )
+        .map(|_| ())
+    }
+
+    /// Every OpsItem the bed keeps in the home Region (`tests/bed/incident_bed.py`).
+    pub fn ops_items(&self) -> Result<Vec<Value>, BedError> {
+        let reply = self.control("GET", "/_bed/ssm/ops-items", None)?;
+        Ok(reply[REGION].as_array().cloned().unwrap_or_default())
+    }
+
     /// Makes GetTrailStatus of each named trail report its last delivery as
     /// failed (`LatestDeliveryError`; `tests/bed/cloudtrail.py`).
     pub fn fail_trail_delivery(&self, errors: &Value) -> Result<(), BedError> {

@@ -21,6 +21,12 @@ const CLUSTER: &str = "goal-mandala-production";
 const SECRET: &str = "goal-mandala/production/database";
 const USER: &str = "goal_mandala_user";
 const PASSWORD: &str = "triage-Probe-Pass-1";
+const FUNCTION_ARN: &str =
+    "arn:aws:lambda:ap-northeast-1:123456789012:function:goal-mandala-production-alarm-triage";
+const GROUP: &str = "goal-mandala-production-ops";
+/// The role template.yaml makes, as the permission test resolves it.
+const SCHEDULER_ROLE: &str = "arn:aws:iam::123456789012:role/SchedulerRole";
+const ERROR_RATE: &str = "goal-mandala-production-high-error-rate";
 
 struct Production {
     bed: Bed,
@@ -53,17 +59,19 @@ impl Production {
 
     /// A sample event with its state change moved to `changed_at`.
     fn event(&self, name: &str) -> Value {
+        self.event_at(name, self.changed_at)
+    }
+
+    /// A sample event with its state change moved to `at`.
+    fn event_at(&self, name: &str, at: DateTime<Utc>) -> Value {
         let path = bed::workspace_root().join("events/alarm-triage").join(name);
         let mut event: Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let stamp = self
-            .changed_at
-            .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
-            .to_string();
+        let stamp = at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
         if event.get("detail").is_some() {
-            event["time"] = json!(self.changed_at.to_rfc3339());
+            event["time"] = json!(at.to_rfc3339());
             event["detail"]["state"]["timestamp"] = json!(stamp);
-            let before = (self.changed_at - TimeDelta::minutes(42))
+            let before = (at - TimeDelta::minutes(42))
                 .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
                 .to_string();
             event["detail"]["previousState"]["timestamp"] = json!(before);
@@ -82,6 +90,64 @@ impl Production {
 
     async fn triage(&self, state: &AlarmTriage, event: Value) -> Result<Report, Error> {
         handle(state, LambdaEvent::new(event.into(), Context::default())).await
+    }
+
+    /// An invocation as Lambda makes it: with the function's own ARN.
+    async fn invoke(&self, state: &AlarmTriage, event: Value) -> Result<Report, Error> {
+        let mut context = Context::default();
+        context.invoked_function_arn = FUNCTION_ARN.to_owned();
+        handle(state, LambdaEvent::new(event.into(), context)).await
+    }
+
+    /// The alarm in CloudWatch, in `state` (moto starts every alarm OK).
+    async fn put_alarm(&self, name: &str, state: &str) {
+        let cw = aws_sdk_cloudwatch::Client::new(&self.bed.sdk_config());
+        cw.put_metric_alarm()
+            .alarm_name(name)
+            .namespace("AWS/Lambda")
+            .metric_name("Errors")
+            .dimensions(
+                Dimension::builder()
+                    .name("FunctionName")
+                    .value("goal-mandala-production-api")
+                    .build(),
+            )
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(5.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .send()
+            .await
+            .unwrap();
+        self.set_alarm(name, state).await;
+    }
+
+    async fn set_alarm(&self, name: &str, state: &str) {
+        let cw = aws_sdk_cloudwatch::Client::new(&self.bed.sdk_config());
+        cw.set_alarm_state()
+            .alarm_name(name)
+            .state_value(state.into())
+            .state_reason("test")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// `[(minutes before changed_at, state)]` as the alarm's history.
+    fn history(&self, alarm: &str, transitions: &[(i64, &str)]) {
+        let listed: Vec<Value> = transitions
+            .iter()
+            .map(|(minutes, to)| {
+                json!({"at": (self.changed_at - TimeDelta::minutes(*minutes)).to_rfc3339(),
+                       "from": if *to == "ALARM" { "OK" } else { "ALARM" }, "to": to})
+            })
+            .collect();
+        self.bed
+            .seed_alarm_history(alarm, &Value::Array(listed))
+            .unwrap();
     }
 
     /// API Gateway `Latency` and `IntegrationLatency` and the API function's
@@ -825,5 +891,432 @@ async fn no_change_is_ok_a_denied_lookup_is_skipped_and_ok_states_do_not_scan() 
             .unwrap()
             .iter()
             .all(|r| r.operation.as_deref() != Some("LookupEvents"))
+    );
+}
+
+fn lifecycle_env() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("SCHEDULE_GROUP", GROUP),
+        ("SCHEDULER_ROLE_ARN", SCHEDULER_ROLE),
+    ]
+}
+
+#[tokio::test]
+async fn a_flapping_alarm_is_named_at_four_transitions_and_kept_quiet_in_its_window() {
+    let p = Production::start().await;
+    let state = p.state(&[]);
+    let thread = |r: &Report| {
+        shared::render::chatbot(r, shared::Lang::Ja, chrono_tz::Asia::Tokyo)["metadata"]["threadId"]
+            .clone()
+    };
+
+    // Two earlier ALARMs in the hour: this is the third, not flapping.
+    p.history(
+        ERROR_RATE,
+        &[(50, "ALARM"), (45, "OK"), (30, "ALARM"), (25, "OK")],
+    );
+    let third = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(third.extra["episode"]["transitions_60m"], 3);
+    assert_eq!(third.extra["episode"]["flapping"], false);
+    assert_eq!(third.extra["notify"], true);
+    assert_eq!(finding(&third, "episode").status, FindingStatus::Ok);
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+
+    // Three earlier: the fourth makes it flapping, and is heard, saying so.
+    p.history(
+        ERROR_RATE,
+        &[
+            (50, "ALARM"),
+            (45, "OK"),
+            (30, "ALARM"),
+            (25, "OK"),
+            (20, "ALARM"),
+            (15, "OK"),
+        ],
+    );
+    let fourth = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(fourth.extra["episode"]["flapping"], true);
+    assert_eq!(fourth.extra["notify"], true);
+    let flapping = finding(&fourth, "flapping");
+    assert_eq!(flapping.status, FindingStatus::Warning);
+    assert!(
+        flapping.detail.contains("直近 60 分で 4 回"),
+        "{}",
+        flapping.detail
+    );
+    assert!(
+        fourth.summary.contains("フラッピング"),
+        "{}",
+        fourth.summary
+    );
+    let published = p.inbox.take().await.unwrap();
+    assert_eq!(published.len(), 1);
+
+    // The streak began 10 minutes ago (the fourth ALARM): this one, in the
+    // same 30-minute window, is not told — retried or not.
+    p.history(
+        ERROR_RATE,
+        &[
+            (50, "ALARM"),
+            (45, "OK"),
+            (30, "ALARM"),
+            (25, "OK"),
+            (20, "ALARM"),
+            (15, "OK"),
+            (10, "ALARM"),
+            (5, "OK"),
+        ],
+    );
+    for _ in 0..2 {
+        let quiet = p
+            .triage(&state, p.event("eventbridge-high-error-rate.json"))
+            .await
+            .unwrap();
+        assert_eq!(quiet.extra["notify"], false);
+        assert!(
+            quiet.extra["quiet_reason"]
+                .as_str()
+                .unwrap()
+                .contains("フラッピング中"),
+            "{}",
+            quiet.extra["quiet_reason"]
+        );
+        assert_eq!(quiet.extra["episode"]["transitions_60m"], 5);
+    }
+    assert!(p.inbox.take().await.unwrap().is_empty());
+
+    // A streak that began 40 minutes ago (its fourth ALARM) with nothing
+    // since the first window: this one opens the second window and is heard.
+    p.history(
+        ERROR_RATE,
+        &[
+            (70, "ALARM"),
+            (65, "OK"),
+            (60, "ALARM"),
+            (55, "OK"),
+            (50, "ALARM"),
+            (45, "OK"),
+            (40, "ALARM"),
+            (35, "OK"),
+            (20, "ALARM"),
+            (15, "OK"),
+        ],
+    );
+    let next = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            next.extra["episode"]["flapping"].clone(),
+            next.extra["notify"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+
+    // One thread per alarm: every state change of this alarm in its own,
+    // another alarm in another.
+    assert_eq!(thread(&third), thread(&next));
+    let latency = p
+        .triage(&state, p.event("sns-high-latency.json"))
+        .await
+        .unwrap();
+    assert_ne!(thread(&latency), thread(&third));
+    assert!(thread(&third).as_str().unwrap().contains(ERROR_RATE));
+
+    // A history that cannot be read: the episode is skipped, the triage told.
+    p.bed
+        .set_faults(&json!([{"service": "monitoring", "operation": "DescribeAlarmHistory", "code": "AccessDenied", "status": 403}]))
+        .unwrap();
+    let denied = p
+        .triage(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(finding(&denied, "episode").status, FindingStatus::Skipped);
+    assert_eq!(denied.extra["notify"], true);
+}
+
+#[tokio::test]
+async fn a_reminder_triages_again_while_the_alarm_lasts_and_says_nothing_once_it_is_over() {
+    let p = Production::start().await;
+    let sdk = p.bed.sdk_config();
+    bed::scheduler::create_group(&sdk, GROUP).await.unwrap();
+    let mut env = lifecycle_env();
+    env.push(("TRIAGE_REMIND_MAX", "2"));
+    let state = p.state(&env);
+    p.put_alarm(ERROR_RATE, "ALARM").await;
+    p.history(ERROR_RATE, &[(0, "ALARM")]);
+
+    let first = p
+        .invoke(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.extra["reminder"]["status"], "created",
+        "{:?}",
+        first.extra
+    );
+    assert_eq!(first.extra["reminder"]["n"], 1);
+    // A retried event: the same schedule, not a second one.
+    let retried = p
+        .invoke(&state, p.event("eventbridge-high-error-rate.json"))
+        .await
+        .unwrap();
+    assert_eq!(retried.extra["reminder"]["status"], "exists");
+    let schedules = bed::scheduler::schedules(&sdk, GROUP).await.unwrap();
+    assert_eq!(schedules.len(), 1, "{schedules:#?}");
+    let one = &schedules[0];
+    assert!(one.expression.starts_with("at(20"), "{}", one.expression);
+    assert_eq!(
+        (one.target_arn.as_str(), one.role_arn.as_str()),
+        (FUNCTION_ARN, SCHEDULER_ROLE)
+    );
+    assert!(one.delete_after);
+    let started = p
+        .changed_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(one.input["remind"]["alarm"], ERROR_RATE);
+    assert_eq!(one.input["remind"]["n"], 1);
+    assert_eq!(
+        DateTime::parse_from_rfc3339(one.input["remind"]["episode_started_at"].as_str().unwrap())
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        started
+    );
+    p.inbox.take().await.unwrap();
+
+    // Scheduler runs it: still in ALARM, same episode → a fresh triage, told,
+    // and reminder 2 scheduled.
+    bed::scheduler::complete(&sdk, GROUP, one).await.unwrap();
+    let reminded = p.invoke(&state, one.input.clone()).await.unwrap();
+    assert!(
+        reminded.title.starts_with("[ALARM] high-error-rate: "),
+        "{}",
+        reminded.title
+    );
+    assert!(
+        reminded.title.contains("分継続 (reminder 1)"),
+        "{}",
+        reminded.title
+    );
+    assert_eq!(reminded.extra["reminder"]["n"], 2);
+    assert_eq!(reminded.extra["playbook"], "error-rate");
+    let published = p.inbox.take().await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0]["title"], reminded.title);
+    let schedules = bed::scheduler::schedules(&sdk, GROUP).await.unwrap();
+    assert_eq!(schedules.len(), 1);
+    assert_eq!(schedules[0].input["remind"]["n"], 2);
+
+    // The last one allowed (TRIAGE_REMIND_MAX=2): told, nothing more scheduled.
+    bed::scheduler::complete(&sdk, GROUP, &schedules[0])
+        .await
+        .unwrap();
+    let last = p.invoke(&state, schedules[0].input.clone()).await.unwrap();
+    assert!(last.title.contains("(reminder 2)"), "{}", last.title);
+    assert_eq!(last.extra["reminder"], Value::Null);
+    assert!(
+        last.next_steps.iter().any(|s| s.contains("上限（2 回）")),
+        "{:#?}",
+        last.next_steps
+    );
+    assert!(
+        bed::scheduler::schedules(&sdk, GROUP)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(p.inbox.take().await.unwrap().len(), 1);
+
+    // Recovered since: the reminder says nothing to the team.
+    p.set_alarm(ERROR_RATE, "OK").await;
+    let over = p.invoke(&state, one.input.clone()).await.unwrap();
+    assert_eq!(over.extra["notify"], false);
+    assert!(over.extra["quiet_reason"].as_str().unwrap().contains("OK"));
+    // In ALARM again, but a newer episode: that one has its own reminders.
+    p.set_alarm(ERROR_RATE, "ALARM").await;
+    let newer = p.invoke(&state, one.input.clone()).await.unwrap();
+    assert_eq!(newer.extra["notify"], false, "{:?}", newer.extra);
+    assert!(p.inbox.take().await.unwrap().is_empty());
+    assert!(
+        bed::scheduler::schedules(&sdk, GROUP)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A reminder payload that does not fit is refused, nothing read.
+    p.bed.forget_requests().unwrap();
+    for bad in [
+        json!({"remind": {"alarm": ERROR_RATE, "n": 1}}),
+        json!({"remind": {"alarm": ERROR_RATE, "episode_started_at": "yesterday", "n": 1}}),
+        json!({"remind": {"alarm": ERROR_RATE, "episode_started_at": "2026-11-28T01:05:00Z", "n": 0}}),
+    ] {
+        let err = p.invoke(&state, bad.clone()).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{bad}: {err}");
+    }
+    assert!(p.bed.requests().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_episode_opens_one_opsitem_and_its_ok_resolves_it_and_cancels_the_reminder() {
+    let p = Production::start().await;
+    let sdk = p.bed.sdk_config();
+    bed::scheduler::create_group(&sdk, GROUP).await.unwrap();
+    let mut env = lifecycle_env();
+    env.push(("TRIAGE_OPSITEMS", "true"));
+    let state = p.state(&env);
+    p.put_alarm(ERROR_RATE, "ALARM").await;
+    let began = p.changed_at - TimeDelta::minutes(42);
+    p.history(ERROR_RATE, &[(42, "ALARM")]);
+
+    let alarm = p.event_at("eventbridge-high-error-rate.json", began);
+    let first = p.invoke(&state, alarm.clone()).await.unwrap();
+    assert_eq!(
+        first.extra["ops_item"]["status"], "created",
+        "{:?}",
+        first.extra
+    );
+    let retried = p.invoke(&state, alarm).await.unwrap();
+    assert_eq!(retried.extra["ops_item"]["status"], "exists");
+    assert_eq!(
+        retried.extra["ops_item"]["id"],
+        first.extra["ops_item"]["id"]
+    );
+    let items = p.bed.ops_items().unwrap();
+    assert_eq!(items.len(), 1, "one OpsItem for the episode");
+    let item = &items[0];
+    assert_eq!(item["Title"], first.title.as_str());
+    assert_eq!(item["Source"], "goal-mandala-ops");
+    assert_eq!(item["Category"], "Availability");
+    let severity = match first.severity {
+        shared::Severity::Critical => "1",
+        shared::Severity::Warning => "2",
+        shared::Severity::Info => "3",
+    };
+    assert_eq!(item["Severity"], severity);
+    let dedup: Value = serde_json::from_str(
+        item["OperationalData"]["/aws/dedup"]["Value"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        dedup["dedupString"],
+        format!(
+            "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:{ERROR_RATE}#{}",
+            began.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    );
+    assert!(
+        item["OperationalData"]["/aws/resources"]["Value"]
+            .as_str()
+            .unwrap()
+            .contains(ERROR_RATE)
+    );
+    assert_eq!(
+        bed::scheduler::schedules(&sdk, GROUP).await.unwrap().len(),
+        1
+    );
+
+    // OK 42 minutes later: the OpsItem resolved with the duration, the
+    // pending reminder deleted (none had gone out yet).
+    p.history(ERROR_RATE, &[(42, "ALARM"), (0, "OK")]);
+    let ok = p
+        .invoke(&state, p.event("eventbridge-ok.json"))
+        .await
+        .unwrap();
+    assert_eq!(ok.extra["ops_item"]["status"], "resolved", "{:?}", ok.extra);
+    assert_eq!(ok.extra["reminders_sent"], 0);
+    assert!(
+        ok.summary.contains("リマインダーを 0 回送信"),
+        "{}",
+        ok.summary
+    );
+    assert!(
+        finding(&ok, "episode").detail.contains("42 分"),
+        "{}",
+        finding(&ok, "episode").detail
+    );
+    let items = p.bed.ops_items().unwrap();
+    assert_eq!(items[0]["Status"], "Resolved");
+    assert_eq!(
+        items[0]["OperationalData"]["/goal-mandala-ops/duration-minutes"]["Value"],
+        "42"
+    );
+    assert!(
+        bed::scheduler::schedules(&sdk, GROUP)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The OK retried: nothing open, nothing pending, still a report.
+    let again = p
+        .invoke(&state, p.event("eventbridge-ok.json"))
+        .await
+        .unwrap();
+    assert_eq!(again.extra["ops_item"]["status"], "none-open");
+}
+
+#[tokio::test]
+async fn each_shape_an_alarm_arrives_in_gets_its_episode_reminder_and_opsitem() {
+    let p = Production::start().await;
+    let sdk = p.bed.sdk_config();
+    bed::scheduler::create_group(&sdk, GROUP).await.unwrap();
+    let mut env = lifecycle_env();
+    env.push(("TRIAGE_OPSITEMS", "true"));
+    let state = p.state(&env);
+    let latency = "goal-mandala-production-high-latency";
+    p.put_alarm(latency, "ALARM").await;
+
+    // The SNS message of earlier years: no AlarmArn; the ARN comes from DescribeAlarms.
+    let mut old = p.event("sns-high-latency.json");
+    let mut message: Value =
+        serde_json::from_str(old["Records"][0]["Sns"]["Message"].as_str().unwrap()).unwrap();
+    message.as_object_mut().unwrap().remove("AlarmArn");
+    message["AlarmDescription"] = Value::Null;
+    old["Records"][0]["Sns"]["Message"] = json!(message.to_string());
+    let events = [
+        p.event("eventbridge-high-error-rate.json"),
+        old,
+        p.event("lambda-action-database-connection-error.json"),
+    ];
+    for event in events {
+        let report = p.invoke(&state, event).await.unwrap();
+        assert!(report.extra["episode"].is_object(), "{:?}", report.extra);
+        assert_eq!(
+            report.extra["reminder"]["status"], "created",
+            "{:?}",
+            report.extra
+        );
+        assert_eq!(
+            report.extra["ops_item"]["status"], "created",
+            "{}",
+            report.title
+        );
+    }
+    let items = p.bed.ops_items().unwrap();
+    assert_eq!(items.len(), 3);
+    let latency_item = items
+        .iter()
+        .find(|i| i["Title"].as_str().unwrap().contains("high-latency"))
+        .unwrap();
+    assert_eq!(latency_item["Category"], "Performance");
+    assert!(
+        latency_item["OperationalData"]["/aws/dedup"]["Value"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("alarm:{latency}#"))
+    );
+    assert_eq!(
+        bed::scheduler::schedules(&sdk, GROUP).await.unwrap().len(),
+        3
     );
 }

@@ -1,11 +1,13 @@
 //! The three shapes an alarm arrives in, read into one model: EventBridge
 //! `CloudWatch Alarm State Change`, the SNS-wrapped alarm notification, and
 //! the alarm-Lambda-action payload. Anything else is `InvalidInput`.
+//!
+//! Each is read leniently, by our own model: what every alarm of every kind
+//! carries (name, new state) is required; what metric-math,
+//! anomaly-detection and composite alarms, and messages of earlier years,
+//! leave out or set to `null` (`reasonData`, `previousState`,
+//! `configuration`, `AlarmArn`, …) is optional; unknown fields are ignored.
 
-use aws_lambda_events::cloudwatch_alarms::{
-    CloudWatchAlarm, CloudWatchAlarmData, CloudWatchAlarmStateReasonData, CloudWatchAlarmStateValue,
-};
-use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -39,14 +41,6 @@ impl AlarmState {
             "OK" => Some(AlarmState::Ok),
             "INSUFFICIENT_DATA" => Some(AlarmState::InsufficientData),
             _ => None,
-        }
-    }
-
-    fn from_value(value: &CloudWatchAlarmStateValue) -> Self {
-        match value {
-            CloudWatchAlarmStateValue::Alarm => AlarmState::Alarm,
-            CloudWatchAlarmStateValue::InsufficientData => AlarmState::InsufficientData,
-            _ => AlarmState::Ok,
         }
     }
 }
@@ -158,78 +152,132 @@ fn typed<T: serde::de::DeserializeOwned>(payload: Value, what: &str) -> Result<T
         .map_err(|e| Error::InvalidInput(format!("{what}: `{}`: {}", e.path(), e.inner())))
 }
 
+/// An alarm's state, as EventBridge and the Lambda action carry it.
+#[derive(Debug, Deserialize)]
+struct StateData {
+    value: String,
+    #[serde(default)]
+    reason: Option<String>,
+    /// JSON text (sometimes an object): a metric alarm's evaluation, a
+    /// composite alarm's triggering alarms, absent for others.
+    #[serde(default, rename = "reasonData")]
+    reason_data: Option<Value>,
+    #[serde(default)]
+    timestamp: Option<String>,
+}
+
+/// `detail` of the EventBridge event, `alarmData` of the Lambda action.
+#[derive(Debug, Deserialize)]
+struct AlarmData {
+    #[serde(rename = "alarmName")]
+    alarm_name: String,
+    state: StateData,
+    #[serde(default, rename = "previousState")]
+    previous_state: Option<StateData>,
+    #[serde(default)]
+    configuration: Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventBridgeAlarm {
+    #[serde(default)]
+    resources: Option<Vec<String>>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    time: Option<String>,
+    detail: AlarmData,
+}
+
+#[derive(Debug, Deserialize)]
+struct LambdaActionAlarm {
+    #[serde(default, rename = "alarmArn")]
+    alarm_arn: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    time: Option<String>,
+    #[serde(rename = "alarmData")]
+    alarm_data: AlarmData,
+}
+
 fn from_eventbridge(payload: Value) -> Result<AlarmEvent, Error> {
-    let event: EventBridgeEvent<CloudWatchAlarmData> =
-        typed(payload, "CloudWatch Alarm State Change")?;
+    let event: EventBridgeAlarm = typed(payload, "CloudWatch Alarm State Change")?;
     let arn = event.resources.as_ref().and_then(|r| r.first().cloned());
-    let region = arn.as_deref().and_then(region_of).or(event.region.clone());
-    from_alarm_data(
-        AlarmSource::EventBridge,
-        event.detail,
-        arn,
-        region,
-        event.time,
-    )
+    let region = arn.as_deref().and_then(region_of).or(event.region);
+    let time = event.time.as_deref().and_then(parse_cloudwatch_time);
+    from_alarm_data(AlarmSource::EventBridge, event.detail, arn, region, time)
 }
 
 fn from_lambda_action(payload: Value) -> Result<AlarmEvent, Error> {
-    let alarm: CloudWatchAlarm = typed(payload, "alarm Lambda action")?;
-    let region = alarm
-        .alarm_arn
-        .as_deref()
-        .and_then(region_of)
-        .or(alarm.region.clone());
+    let alarm: LambdaActionAlarm = typed(payload, "alarm Lambda action")?;
+    let arn = alarm.alarm_arn.filter(|a| !a.is_empty());
+    let region = arn.as_deref().and_then(region_of).or(alarm.region);
+    let time = alarm.time.as_deref().and_then(parse_cloudwatch_time);
     from_alarm_data(
         AlarmSource::LambdaAction,
         alarm.alarm_data,
-        alarm.alarm_arn,
+        arn,
         region,
-        Some(alarm.time),
+        time,
     )
+}
+
+fn state_of(value: &str, field: &str) -> Result<AlarmState, Error> {
+    AlarmState::parse(value)
+        .ok_or_else(|| Error::InvalidInput(format!("`{field}` `{value}` is not an alarm state")))
 }
 
 fn from_alarm_data(
     source: AlarmSource,
-    data: CloudWatchAlarmData,
+    data: AlarmData,
     arn: Option<String>,
     region: Option<String>,
     event_time: Option<DateTime<Utc>>,
 ) -> Result<AlarmEvent, Error> {
-    let state = data
-        .state
-        .ok_or_else(|| invalid("`state` in the alarm data"))?;
-    let mut threshold = None;
-    let mut datapoints = Vec::new();
-    if let Some(CloudWatchAlarmStateReasonData::Metric(reason)) = &state.reason_data {
-        threshold = Some(reason.threshold);
-        datapoints = reason
-            .evaluated_datapoints
-            .iter()
-            .map(|d| Datapoint {
-                at: d.timestamp,
-                value: d.value,
-            })
-            .collect();
-    }
+    let state = &data.state;
+    let value = state_of(&state.value, "state.value")?;
+    let changed_at = state
+        .timestamp
+        .as_deref()
+        .and_then(parse_cloudwatch_time)
+        .or(event_time)
+        .ok_or_else(|| invalid("`state.timestamp` or the event's `time`"))?;
+    // A metric alarm's evaluation; other kinds carry something else or nothing.
+    let reason_data = match &state.reason_data {
+        Some(Value::String(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
+        Some(other) => other.clone(),
+        None => Value::Null,
+    };
+    let datapoints = reason_data["evaluatedDatapoints"]
+        .as_array()
+        .map(|points| {
+            points
+                .iter()
+                .filter_map(|d| {
+                    Some(Datapoint {
+                        at: parse_cloudwatch_time(d["timestamp"].as_str()?)?,
+                        value: d["value"].as_f64(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let previous = data.previous_state.as_ref();
     Ok(AlarmEvent {
         source,
+        metric: metric_of_configuration(&data.configuration),
         name: data.alarm_name,
         arn,
         region,
-        state: AlarmState::from_value(&state.value),
-        previous_state: data
-            .previous_state
-            .as_ref()
-            .map(|p| AlarmState::from_value(&p.value)),
-        reason: state.reason,
-        changed_at: if state.timestamp.timestamp() == 0 {
-            event_time.unwrap_or(state.timestamp)
-        } else {
-            state.timestamp
-        },
-        previous_changed_at: data.previous_state.as_ref().map(|p| p.timestamp),
-        metric: metric_of_configuration(&data.configuration),
-        threshold,
+        state: value,
+        previous_state: previous.and_then(|p| AlarmState::parse(&p.value)),
+        reason: data.state.reason.unwrap_or_default(),
+        changed_at,
+        previous_changed_at: previous
+            .and_then(|p| p.timestamp.as_deref())
+            .and_then(parse_cloudwatch_time),
+        threshold: reason_data["threshold"].as_f64(),
         comparison: None,
         datapoints,
     })

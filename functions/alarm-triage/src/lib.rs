@@ -1,30 +1,29 @@
 //! alarm-triage — the runbook's アラート対応, automated.
 //!
-//! Takes an alarm state change in any of its three shapes, picks the
-//! runbook's playbook (error rate, latency, database connection; recovered;
-//! insufficient data; anything else), gathers the evidence — each source
+//! Takes an alarm state change in any of its three shapes (or a reminder of
+//! one), picks the runbook's playbook (error rate, latency, database
+//! connection; recovered; insufficient data; anything else — one module
+//! each under `playbook`), gathers its evidence alongside what every state
+//! change shares (the changes before an ALARM, the episode) — each source
 //! bounded in time, a failing source a `skipped` finding — and reports what
-//! is wrong, the evidence and the remedy, notified at once.
+//! is wrong, the evidence and the remedy; then follows the incident
+//! (`lifecycle`: reminders, OpsItems). This file keeps the `Task`, the
+//! choice of playbook and the report's assembly.
 
 pub mod changes;
 pub mod classify;
 pub mod config;
-pub mod database;
 pub mod episode;
 pub mod error_lines;
 pub mod event;
-pub mod latency;
 pub mod lifecycle;
-pub mod logs;
 pub mod metrics;
 pub mod opsitem;
 pub mod playbook;
 pub mod remind;
 mod text;
 mod text_changes;
-pub mod xray;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -34,18 +33,16 @@ use serde_json::Value;
 use shared::event::parse_payload;
 use shared::gather::Skip;
 use shared::postgres::Connector;
-use shared::runbook::Verdict;
 use shared::{
-    Action, ActionResult, Delivery, Done, Error, Finding, FindingStatus, Notifier, Report,
-    ReportBuilder, Stamp, Task,
+    Delivery, Done, Error, Finding, FindingStatus, Notifier, Report, ReportBuilder, Stamp, Task,
 };
 
 use crate::changes::{Change, Watched};
 pub use crate::config::TriageConfig;
-use crate::database::{Cause, Probe};
-use crate::event::{AlarmEvent, AlarmState, MetricRef, parse_alarm_event};
-use crate::latency::{Bottleneck, split_trace, sum_splits};
+use crate::event::{AlarmEvent, AlarmState, parse_alarm_event};
 pub use crate::lifecycle::Trigger;
+use crate::playbook::database::Cause;
+use crate::playbook::latency::Bottleneck;
 use crate::playbook::{Playbook, choose_playbook};
 use crate::remind::Remind;
 use crate::text::Texts;
@@ -246,20 +243,6 @@ async fn reminder(
     }
 }
 
-/// What a playbook found.
-#[derive(Debug, Default)]
-struct Outcome {
-    findings: Vec<Finding>,
-    actions: Vec<Action>,
-    next_steps: Vec<String>,
-    headline: String,
-    classes: Option<BTreeMap<&'static str, usize>>,
-    failed_requests: Option<usize>,
-    bottleneck: Option<Bottleneck>,
-    cause: Option<Cause>,
-    log_group: bool,
-}
-
 /// One triage: the playbook's evidence with what every ALARM shares (the
 /// changes before it) and every state change shares (its episode), then the
 /// report, then the incident's follow-up (reminder, OpsItem). Returns the
@@ -274,16 +257,7 @@ pub async fn run(
     let config = &state.config;
     let texts = Texts::new(config.common.lang, config.common.timezone);
     let playbook = choose_playbook(alarm, &config.common.system_name);
-    let evidence = async {
-        match playbook {
-            Playbook::ErrorRate => error_rate(state, &texts, alarm).await,
-            Playbook::Latency => latency(state, &texts, alarm).await,
-            Playbook::DatabaseConnection => database(state, &texts, alarm, dry_run).await,
-            Playbook::Recovered => recovered(&texts, alarm),
-            Playbook::InsufficientData => insufficient_data(state, &texts, alarm).await,
-            Playbook::Generic => generic(state, &texts, alarm).await,
-        }
-    };
+    let evidence = playbook::gather(playbook, state, &texts, alarm, dry_run);
     // Every ALARM triage, whatever the playbook: what changed just before it.
     let changes = async {
         match alarm.state {
@@ -493,377 +467,11 @@ async fn recent_changes(state: &AlarmTriage, alarm: &AlarmEvent) -> Result<Vec<C
     .await
 }
 
-fn window(alarm: &AlarmEvent, lookback: Duration) -> (DateTime<Utc>, DateTime<Utc>) {
+pub(crate) fn window(alarm: &AlarmEvent, lookback: Duration) -> (DateTime<Utc>, DateTime<Utc>) {
     let lookback = TimeDelta::from_std(lookback).unwrap_or(TimeDelta::minutes(15));
     (alarm.changed_at - lookback, alarm.changed_at)
 }
 
 pub(crate) fn minutes(d: Duration) -> i64 {
     i64::try_from(d.as_secs() / 60).unwrap_or(i64::MAX)
-}
-
-async fn error_rate(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
-    let config = &state.config;
-    let group = &config.common.api_log_group;
-    let (start, end) = window(alarm, config.lookback);
-    let mut outcome = Outcome {
-        log_group: true,
-        ..Outcome::default()
-    };
-    // The rule table compiles on another thread while the lines are read.
-    let prepared = tokio::task::spawn_blocking(classify::Classifier::prepare);
-    let read = shared::gather::bounded(
-        config.gather_timeout,
-        logs::error_lines(&state.logs, group, start, end, config.max_events),
-    )
-    .await;
-    // A failed warm-up only means the first classification compiles the table.
-    let _ = prepared.await;
-    let lines = match read {
-        Ok(lines) => lines,
-        Err(why) => {
-            outcome.findings.push(texts.skipped("errors", group, &why));
-            outcome.headline = texts.headline_errors(None, 0);
-            return outcome;
-        }
-    };
-    let summary =
-        error_lines::summarize(lines.lines.iter().map(String::as_str), &config.classifier);
-    if lines.truncated {
-        outcome.findings.push(texts.truncated(lines.scanned));
-    }
-    if summary.classes.is_empty() {
-        outcome
-            .findings
-            .push(texts.no_error_lines(group, minutes(config.lookback)));
-    }
-    for class in &summary.classes {
-        outcome
-            .findings
-            .push(texts.class_finding(class, summary.requests));
-        outcome
-            .next_steps
-            .push(texts.remedy(class.class, config.common.runbook.db_connections_max));
-    }
-    outcome.headline = texts.headline_errors(summary.classes.first(), summary.requests);
-    outcome.classes = Some(
-        summary
-            .classes
-            .iter()
-            .map(|s| (s.class.as_str(), s.count))
-            .collect(),
-    );
-    outcome.failed_requests = Some(summary.requests);
-    outcome
-}
-
-async fn latency(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
-    let config = &state.config;
-    let runbook = &config.common.runbook;
-    let (start, end) = window(alarm, config.lookback);
-    let mut outcome = Outcome::default();
-
-    // X-Ray: the window, widened to three times the lookback if it is empty.
-    let mut traces = shared::gather::bounded(
-        config.gather_timeout,
-        xray::slowest_traces(&state.xray, start, end),
-    )
-    .await;
-    let mut looked = minutes(config.lookback);
-    if matches!(&traces, Ok(t) if t.is_empty()) {
-        let wider = end - TimeDelta::minutes(looked * 3);
-        looked *= 3;
-        traces = shared::gather::bounded(
-            config.gather_timeout,
-            xray::slowest_traces(&state.xray, wider, end),
-        )
-        .await;
-    }
-    match &traces {
-        Ok(traces) if !traces.is_empty() => {
-            let splits: Vec<_> = traces
-                .iter()
-                .map(|t| split_trace(t.documents.iter().map(String::as_str)))
-                .collect();
-            let split = sum_splits(&splits);
-            let slowest = traces.iter().map(|t| t.response_time).fold(0.0, f64::max);
-            outcome
-                .findings
-                .push(texts.split_finding(&split, traces.len(), slowest));
-            outcome.bottleneck = split.bottleneck();
-        }
-        Ok(_) => outcome.findings.push(texts.no_traces(looked)),
-        Err(why) => outcome
-            .findings
-            .push(texts.skipped("xray-time-split", "X-Ray", why)),
-    }
-
-    // API Gateway and Lambda metrics for the same window.
-    let api = |name: &str| MetricRef {
-        namespace: "AWS/ApiGateway".into(),
-        name: name.into(),
-        dimensions: vec![("ApiName".into(), config.common.api_gateway_name.clone())],
-        stat: Some("Average".into()),
-        period: Some(60),
-    };
-    let mean = |points: &[metrics::Point]| {
-        (!points.is_empty())
-            .then(|| points.iter().map(|p| p.value).sum::<f64>() / points.len() as f64)
-    };
-    let gateway = shared::gather::bounded(config.gather_timeout, async {
-        let latency = metrics::values(&state.cloudwatch, &api("Latency"), start, end).await?;
-        let integration =
-            metrics::values(&state.cloudwatch, &api("IntegrationLatency"), start, end).await?;
-        Ok((mean(&latency), mean(&integration)))
-    })
-    .await;
-    match gateway {
-        Ok((latency, integration)) => {
-            let verdict = latency.map(|l| runbook.judge_api_latency(l));
-            outcome
-                .findings
-                .push(texts.api_latency(latency, integration, verdict))
-        }
-        Err(why) => {
-            outcome
-                .findings
-                .push(texts.skipped("apigw-latency", "API Gateway metrics", &why))
-        }
-    }
-    let duration_metric = MetricRef {
-        namespace: "AWS/Lambda".into(),
-        name: "Duration".into(),
-        dimensions: vec![(
-            "FunctionName".into(),
-            config.common.api_function_name.clone(),
-        )],
-        stat: Some("Average".into()),
-        period: Some(60),
-    };
-    match shared::gather::bounded(
-        config.gather_timeout,
-        metrics::values(&state.cloudwatch, &duration_metric, start, end),
-    )
-    .await
-    {
-        Ok(points) => {
-            let avg = mean(&points);
-            let verdict = avg.map(|d| runbook.judge_lambda_duration(d));
-            outcome.findings.push(texts.lambda_duration(avg, verdict));
-            // Without traces, a slow function is still a finding of where the time goes.
-            let slow = verdict.is_some_and(|v| v.status != FindingStatus::Ok);
-            if outcome.bottleneck.is_none() && slow {
-                outcome.bottleneck = Some(Bottleneck::Lambda);
-            }
-        }
-        Err(why) => {
-            outcome
-                .findings
-                .push(texts.skipped("lambda-duration", "Lambda Duration", &why))
-        }
-    }
-    if let Some(b) = outcome.bottleneck {
-        outcome.next_steps.push(texts.bottleneck_remedy(b));
-    }
-    outcome.headline = texts.headline_latency(outcome.bottleneck);
-    outcome
-}
-
-async fn database(
-    state: &AlarmTriage,
-    texts: &Texts,
-    alarm: &AlarmEvent,
-    dry_run: bool,
-) -> Outcome {
-    let config = &state.config;
-    let runbook = &config.common.runbook;
-    let cluster_id = &config.common.db_cluster_id;
-    let (start, end) = window(alarm, config.lookback);
-    let mut outcome = Outcome::default();
-
-    let cluster = shared::gather::bounded(
-        config.gather_timeout,
-        database::describe_cluster(&state.rds, cluster_id),
-    )
-    .await;
-    let status = match &cluster {
-        Ok(facts) => {
-            outcome
-                .findings
-                .push(texts.cluster_finding(cluster_id, facts.as_ref()));
-            facts.as_ref().map(|f| f.status.clone())
-        }
-        Err(why) => {
-            outcome
-                .findings
-                .push(texts.skipped("cluster-status", "RDS", why));
-            None
-        }
-    };
-    let max_acu = cluster
-        .as_ref()
-        .ok()
-        .and_then(|f| f.as_ref())
-        .and_then(|f| f.max_acu)
-        .unwrap_or(runbook.db_max_capacity.value());
-
-    let rds_metric = |name: &str| MetricRef {
-        namespace: "AWS/RDS".into(),
-        name: name.into(),
-        dimensions: vec![("DBClusterIdentifier".into(), cluster_id.clone())],
-        stat: Some("Maximum".into()),
-        period: Some(60),
-    };
-    let connections = |v| runbook.judge_db_connections(v);
-    let cpu = |v| runbook.judge_db_cpu(v);
-    // At the cluster's own maximum it can scale no further.
-    let capacity = |v| Verdict::under(v, max_acu);
-    type Judge<'a> = &'a dyn Fn(f64) -> Verdict;
-    let judges: [(&str, &str, Judge, &str); 3] = [
-        ("db-connections", "DatabaseConnections", &connections, ""),
-        ("db-cpu", "CPUUtilization", &cpu, " %"),
-        (
-            "db-capacity",
-            "ServerlessDatabaseCapacity",
-            &capacity,
-            " ACU",
-        ),
-    ];
-    for (check, name, judge, unit) in judges {
-        let label = name;
-        match shared::gather::bounded(
-            config.gather_timeout,
-            metrics::values(&state.cloudwatch, &rds_metric(name), start, end),
-        )
-        .await
-        {
-            Ok(points) => {
-                let max = points.iter().map(|p| p.value).reduce(f64::max);
-                let verdict = max.map(judge);
-                outcome
-                    .findings
-                    .push(texts.db_metric(check, label, max, verdict, unit));
-            }
-            Err(why) => outcome.findings.push(texts.skipped(check, label, &why)),
-        }
-    }
-
-    let probe = match status.as_deref() {
-        Some(s) if database::is_not_running(s) => Probe::NotTried(format!("cluster is {s}")),
-        _ => match shared::gather::bounded(
-            config.gather_timeout,
-            database::current_secret(&state.secrets, &config.common.db_secret_id),
-        )
-        .await
-        {
-            Ok(secret) => database::probe_login(&state.connector, &secret).await,
-            Err(why) => Probe::NotTried(format!("DB secret unreadable: {why}")),
-        },
-    };
-    let cause = database::evaluate_cause(status.as_deref(), &probe);
-    outcome.findings.push(texts.probe_finding(&probe, cause));
-
-    let mut remediated = false;
-    if cause == Cause::ClusterStopped {
-        let action = |result, detail: String| {
-            Action::new("start-cluster", cluster_id.clone(), result, detail)
-        };
-        let act = if !config.auto_remediate {
-            action(
-                ActionResult::Skipped,
-                texts.cause_remedy(Cause::ClusterStopped, false),
-            )
-        } else if dry_run {
-            action(ActionResult::Planned, "StartDBCluster".into())
-        } else {
-            match database::start_cluster(&state.rds, cluster_id).await {
-                Ok(()) => {
-                    remediated = true;
-                    action(ActionResult::Done, "StartDBCluster".into())
-                }
-                Err(err) => action(ActionResult::Failed, err.to_string()),
-            }
-        };
-        outcome.actions.push(act);
-    }
-    outcome
-        .next_steps
-        .push(texts.cause_remedy(cause, remediated));
-    outcome.headline = texts.headline_cause(cause);
-    outcome.cause = Some(cause);
-    outcome
-}
-
-fn recovered(texts: &Texts, alarm: &AlarmEvent) -> Outcome {
-    Outcome {
-        findings: vec![texts.recovered(alarm)],
-        next_steps: vec![texts.recovered_step()],
-        headline: texts.headline_recovered(alarm),
-        ..Outcome::default()
-    }
-}
-
-async fn insufficient_data(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
-    let config = &state.config;
-    let (start, end) = window(alarm, config.lookback);
-    let mut outcome = Outcome::default();
-    let has_data = match &alarm.metric {
-        None => {
-            outcome
-                .findings
-                .push(texts.no_single_metric("metric-datapoints", &alarm.name));
-            None
-        }
-        Some(metric) => match shared::gather::bounded(
-            config.gather_timeout,
-            metrics::values(&state.cloudwatch, metric, start, end),
-        )
-        .await
-        {
-            Ok(points) => {
-                outcome.findings.push(texts.datapoints(
-                    &metric.name,
-                    &metric.namespace,
-                    &points,
-                    minutes(config.lookback),
-                ));
-                Some(!points.is_empty())
-            }
-            Err(why) => {
-                outcome
-                    .findings
-                    .push(texts.skipped("metric-datapoints", &metric.name, &why));
-                None
-            }
-        },
-    };
-    outcome.next_steps.push(texts.insufficient_step(has_data));
-    outcome.headline = texts.headline_insufficient(has_data);
-    outcome
-}
-
-async fn generic(state: &AlarmTriage, texts: &Texts, alarm: &AlarmEvent) -> Outcome {
-    let config = &state.config;
-    let (start, end) = window(alarm, config.lookback);
-    let mut outcome = Outcome::default();
-    if let Some(metric) = &alarm.metric {
-        match shared::gather::bounded(
-            config.gather_timeout,
-            metrics::values(&state.cloudwatch, metric, start, end),
-        )
-        .await
-        {
-            Ok(points) => {
-                outcome
-                    .findings
-                    .push(texts.recent_values(&metric.name, &points, alarm.threshold))
-            }
-            Err(why) => outcome
-                .findings
-                .push(texts.skipped("metric-values", &metric.name, &why)),
-        }
-    }
-    outcome.next_steps.push(texts.generic_step());
-    outcome.headline = texts.headline_generic(alarm.metric.as_ref().map(|m| m.name.as_str()));
-    outcome
 }

@@ -1,6 +1,55 @@
-//! Which playbook an alarm gets: by name suffix first, metric as fallback.
+//! The runbook's playbooks, one module each: which one an alarm gets (by
+//! name suffix first, metric as fallback), and each one's evidence,
+//! decision and words.
 
+pub mod database;
+pub mod error_rate;
+pub mod generic;
+pub mod insufficient_data;
+pub mod latency;
+pub mod recovered;
+
+use std::collections::BTreeMap;
+
+use shared::{Action, Finding};
+
+use crate::AlarmTriage;
 use crate::event::{AlarmEvent, AlarmState};
+use crate::text::Texts;
+use database::Cause;
+use latency::Bottleneck;
+
+/// What a playbook found.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) actions: Vec<Action>,
+    pub(crate) next_steps: Vec<String>,
+    pub(crate) headline: String,
+    pub(crate) classes: Option<BTreeMap<&'static str, usize>>,
+    pub(crate) failed_requests: Option<usize>,
+    pub(crate) bottleneck: Option<Bottleneck>,
+    pub(crate) cause: Option<Cause>,
+    pub(crate) log_group: bool,
+}
+
+/// The playbook's own evidence, decision and words.
+pub(crate) async fn gather(
+    playbook: Playbook,
+    state: &AlarmTriage,
+    texts: &Texts,
+    alarm: &AlarmEvent,
+    dry_run: bool,
+) -> Outcome {
+    match playbook {
+        Playbook::ErrorRate => error_rate::gather(state, texts, alarm).await,
+        Playbook::Latency => latency::gather(state, texts, alarm).await,
+        Playbook::DatabaseConnection => database::gather(state, texts, alarm, dry_run).await,
+        Playbook::Recovered => recovered::gather(texts, alarm),
+        Playbook::InsufficientData => insufficient_data::gather(state, texts, alarm).await,
+        Playbook::Generic => generic::gather(state, texts, alarm).await,
+    }
+}
 
 /// The runbook's responses to an alarm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -32,6 +32,9 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_
 export NOTIFY_TOPIC_ARN="$topic" REPORT_LANG="${REPORT_LANG:-ja}" REPORT_TIMEZONE="${REPORT_TIMEZONE:-Asia/Tokyo}"
 export FRONTEND_BUCKET=goal-mandala-production-frontend BACKUP_BUCKET=goal-mandala-production-frontend-backup
 export AUDIT_ALLOWED_CIDRS="203.0.113.0/24"
+# alarm-triage: reminders in the stack's schedule group, OpsItems on.
+export SCHEDULE_GROUP=goal-mandala-production-ops SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/goal-mandala-ops-SchedulerRole
+export TRIAGE_OPSITEMS=true
 # daily-health: the stack's failure queue and the frontend's cache policy.
 export FAILURE_QUEUE_URL="$AWS_ENDPOINT_URL/123456789012/goal-mandala-production-ops-failures"
 export CLOUDFRONT_CACHE_POLICY_ID=658327ea-f89d-4fab-a63d-7e88639e58f6
@@ -92,7 +95,7 @@ invoke() { # name, event file, what it shows
     return 0
   fi
   target/debug/report-text <"$out"
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","classes","failed_requests","bottleneck","cause","date","metric_requests","lookup_requests","events_scanned","action","target","confirmed","current","proposed","changed","endpoint") if k in r}, ensure_ascii=False))' <"$out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","episode","reminder","reminders_sent","ops_item","classes","failed_requests","bottleneck","cause","date","metric_requests","lookup_requests","events_scanned","action","target","confirmed","current","proposed","changed","endpoint") if k in r}, ensure_ascii=False))' <"$out"
 }
 
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "04:30 JST の定時実行: スナップショットを作成"
@@ -113,12 +116,19 @@ invoke rotate-access-keys events/rotate-access-keys/invalid.json "不正な入�
 
 "$py" tests/bed/seed_demo.py api-errors
 "$py" tests/bed/seed_demo.py recent-deploy
-for sample in eventbridge-high-error-rate lambda-action-database-connection-error eventbridge-ok; do
+for sample in eventbridge-high-error-rate lambda-action-database-connection-error; do
   "$py" tests/bed/seed_demo.py alarm-event "$sample.json" >"$work/$sample.json"
 done
-invoke alarm-triage "$work/eventbridge-high-error-rate.json" "エラー率アラーム: API のエラーログを分類（DB接続・タイムアウト…）と、8 分前のデプロイ（CloudTrail）"
+"$py" tests/bed/seed_demo.py incident "$work/eventbridge-high-error-rate.json"
+invoke alarm-triage "$work/eventbridge-high-error-rate.json" "エラー率アラーム: API のエラーログを分類（DB接続・タイムアウト…）と、8 分前のデプロイ（CloudTrail）。30 分後のリマインダーを予約し、OpsItem を作成"
 invoke alarm-triage "$work/lambda-action-database-connection-error.json" "DB接続エラーのアラーム: クラスター・メトリクス・実際のログインで原因を判定"
-invoke alarm-triage "$work/eventbridge-ok.json" "アラームの回復（OK）: 継続時間"
+"$py" tests/bed/seed_demo.py fire-reminder >"$work/reminder-1.json"
+invoke alarm-triage "$work/reminder-1.json" "リマインダーの時刻（EventBridge Scheduler の一回限りのスケジュール。デモでは 30 分待たずに起動）: まだ ALARM なので再トリアージして通知（reminder 1）、次のリマインダーを予約"
+"$py" tests/bed/seed_demo.py recovery "$work/eventbridge-high-error-rate.json" >"$work/recovered.json"
+invoke alarm-triage "$work/recovered.json" "エラー率アラームの回復（OK）: 継続時間と送ったリマインダーの数、予約済みのリマインダーを削除し OpsItem を解決"
+echo "OpsCenter の OpsItem:"
+"$py" tests/bed/seed_demo.py ops-items
+invoke alarm-triage "$work/reminder-1.json" "回復後に届いた古いリマインダー: 何も通知しない（notify: false）"
 invoke alarm-triage events/alarm-triage/invalid.json "アラームではない入力: InvalidInput"
 
 "$py" tests/bed/seed_demo.py costs

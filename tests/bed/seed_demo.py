@@ -118,6 +118,8 @@ def main():
     # The stack's failure queue (empty) and the frontend's cache policy at
     # the runbook's TTL (CloudFront cache policies are the bed's).
     sqs.create_queue(QueueName=f"{SYSTEM}-ops-failures")
+    # The stack's schedule group (alarm-triage's reminders).
+    client("scheduler").create_schedule_group(Name=f"{SYSTEM}-ops")
     bed_control("/_bed/cloudfront/cache-policies", {"id": "658327ea-f89d-4fab-a63d-7e88639e58f6",
                                                     "name": "frontend", "default_ttl": 86400})
     topic = sns.create_topic(Name=f"{SYSTEM}-ops")["TopicArn"]
@@ -245,6 +247,62 @@ def alarm_event(name):
         event["time"] = stamp
         event["alarmData"]["state"]["timestamp"] = stamp
     print(json.dumps(event))
+
+
+def incident(path):
+    """The error-rate alarm in CloudWatch, in ALARM since the event's state
+    change (its history as DescribeAlarmHistory answers it)."""
+    with open(path) as f:
+        event = json.load(f)
+    name, at = event["detail"]["alarmName"], event["detail"]["state"]["timestamp"]
+    cw = client("cloudwatch")
+    cw.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
+                        Dimensions=[{"Name": "FunctionName", "Value": f"{SYSTEM}-api"}], Period=60,
+                        EvaluationPeriods=1, Threshold=5.0, ComparisonOperator="GreaterThanThreshold")
+    cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="Threshold Crossed")
+    iso = at[:-5] + "+00:00"
+    bed_control("/_bed/cloudwatch/alarm-history",
+                {"alarm": name, "transitions": [{"at": iso, "from": "OK", "to": "ALARM"}]})
+
+
+def fire_reminder():
+    """What EventBridge Scheduler does when a reminder is due (the bed's
+    Scheduler never fires): prints the schedule's input, then deletes the
+    one-time schedule (ActionAfterCompletion DELETE)."""
+    scheduler = client("scheduler")
+    group = f"{SYSTEM}-ops"
+    names = [s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]
+             if s["Name"].startswith("high-error-rate-")]
+    schedule = scheduler.get_schedule(Name=sorted(names)[0], GroupName=group)
+    print(f"schedule {schedule['Name']}: {schedule['ScheduleExpression']} → {schedule['Target']['Arn']}",
+          file=sys.stderr)
+    if schedule.get("ActionAfterCompletion") == "DELETE":
+        scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+    print(schedule["Target"]["Input"])
+
+
+def recovery(path):
+    """The error-rate alarm back to OK now, after the ALARM of `path`."""
+    import datetime
+    with open(path) as f:
+        alarm = json.load(f)
+    with open(os.path.join(os.path.dirname(__file__), "../../events/alarm-triage/eventbridge-ok.json")) as f:
+        event = json.load(f)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    event["time"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    event["detail"]["state"]["timestamp"] = now.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    event["detail"]["previousState"]["timestamp"] = alarm["detail"]["state"]["timestamp"]
+    client("cloudwatch").set_alarm_state(AlarmName=event["detail"]["alarmName"], StateValue="OK",
+                                         StateReason="Threshold Crossed: recovered")
+    print(json.dumps(event))
+
+
+def ops_items():
+    """The OpsItems OpsCenter holds (the bed's), one line each."""
+    import urllib.request
+    items = json.load(urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/_bed/ssm/ops-items")).get(REGION, [])
+    for item in items:
+        print(f"  {item['OpsItemId']} [{item['Status']}] {item['Category']} severity {item['Severity']}: {item['Title']}")
 
 
 def health():
@@ -406,6 +464,8 @@ if __name__ == "__main__":
                 "current-password": current_password, "costs": costs,
                 "use-deploy-key": use_deploy_key, "days-ahead": lambda: days_ahead(*sys.argv[2:4]),
                 "api-errors": api_errors, "alarm-event": lambda: alarm_event(sys.argv[2]),
+                "incident": lambda: incident(sys.argv[2]), "fire-reminder": fire_reminder,
+                "recovery": lambda: recovery(sys.argv[2]), "ops-items": ops_items,
                 "health": health, "health-revert": health_revert, "audit": audit, "recent-deploy": recent_deploy,
                 "restore-event": lambda: restore_event(sys.argv[2] if len(sys.argv) > 2 else "")}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

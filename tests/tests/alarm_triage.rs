@@ -1108,6 +1108,14 @@ async fn a_reminder_triages_again_while_the_alarm_lasts_and_says_nothing_once_it
     );
     assert_eq!(reminded.extra["reminder"]["n"], 2);
     assert_eq!(reminded.extra["playbook"], "error-rate");
+    // The episode is the one the reminder belongs to: one ALARM, not two.
+    assert_eq!(reminded.extra["episode"]["transitions_60m"], 1);
+    assert_eq!(
+        DateTime::parse_from_rfc3339(reminded.extra["episode"]["started_at"].as_str().unwrap())
+            .unwrap()
+            .timestamp(),
+        p.changed_at.timestamp()
+    );
     let published = p.inbox.take().await.unwrap();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0]["title"], reminded.title);

@@ -265,7 +265,7 @@ pub async fn run(
             _ => None,
         }
     };
-    let episode = lifecycle::gather_episode(state, alarm);
+    let episode = lifecycle::gather_episode(state, alarm, trigger);
     let (outcome, changes, episode) = tokio::join!(evidence, changes, episode);
 
     let mut report = ReportBuilder::new(FUNCTION, alarm.changed_at, dry_run);

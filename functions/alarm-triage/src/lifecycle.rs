@@ -34,20 +34,31 @@ pub enum Trigger {
 
 /// The episode of `alarm`'s state change, from the last 24 hours of its
 /// history; bounded by `TRIAGE_GATHER_SECONDS`, a failing read is skipped.
-pub async fn gather_episode(state: &AlarmTriage, alarm: &AlarmEvent) -> Result<Episode, Skip> {
+/// A reminder's state change is the transition that began its episode.
+pub async fn gather_episode(
+    state: &AlarmTriage,
+    alarm: &AlarmEvent,
+    trigger: Trigger,
+) -> Result<Episode, Skip> {
     let config = &state.config;
+    let current = match trigger {
+        Trigger::StateChange => Transition {
+            at: alarm.changed_at,
+            to: alarm.state,
+        },
+        Trigger::Reminder { started_at, .. } => Transition {
+            at: started_at,
+            to: AlarmState::Alarm,
+        },
+    };
     shared::gather::bounded(config.gather_timeout, async {
         let history = episode::history(
             &state.cloudwatch,
             &alarm.name,
-            alarm.changed_at - episode::HISTORY,
-            alarm.changed_at,
+            current.at - episode::HISTORY,
+            current.at,
         )
         .await?;
-        let current = Transition {
-            at: alarm.changed_at,
-            to: alarm.state,
-        };
         Ok(episode::episode(&history, current, config.flap))
     })
     .await

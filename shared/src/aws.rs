@@ -3,8 +3,10 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::Error;
@@ -13,15 +15,30 @@ use crate::error::Error;
 /// rides out throttling of the control-plane APIs these functions call.
 pub const MAX_ATTEMPTS: u32 = 5;
 
-/// Loads the SDK configuration from the standard sources (Lambda's role
-/// credentials, `AWS_REGION`, and `AWS_ENDPOINT_URL` when set) with standard
-/// retries. There is no custom endpoint plumbing: a local emulator is reached
-/// through `AWS_ENDPOINT_URL` like any other endpoint.
+/// The SDK configuration of a function, from what Lambda gives every one:
+/// the role's credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN`, the region in `AWS_REGION`, and `AWS_ENDPOINT_URL`
+/// when set; standard retries. There is no custom endpoint plumbing: a local
+/// emulator is reached through `AWS_ENDPOINT_URL` like any other endpoint.
+///
+/// Lambda always sets these, so the SDK's default provider chains (profile
+/// files, SSO, web identity and STS, ECS and instance metadata) are neither
+/// probed on a cold start nor linked into the bootstrap: about 0.4 MB less
+/// to ship and load per function. gmops, run by people, keeps the full chain.
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-        .load()
-        .await
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region.map(aws_config::Region::new))
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
+        builder = builder.endpoint_url(endpoint);
+    }
+    builder.build()
 }
 
 /// The region of `sdk` (`AWS_REGION`), for console links; Lambda always sets it.

@@ -11,10 +11,10 @@
 //! stops the scan — measured faster than one `RegexSet`, which must find
 //! every matching pattern of a line.
 //!
-//! Patterns match case-insensitively over the line's bytes with ASCII
-//! classes (`\w`, `\d`, `\s`, `\b` are ASCII; literal text in any script
-//! still matches): error messages are ASCII, and the ASCII engines compile
-//! in about half the time and leave the Unicode tables out of the binary.
+//! Patterns match case-insensitively with `regex-lite`'s ASCII classes
+//! (`\w`, `\d`, `\s`, `\b` are ASCII; literal text in any script still
+//! matches; no `\p{…}` Unicode classes): error messages are ASCII, and the
+//! small engine keeps the bootstrap within its size.
 //! The default table is compiled on first use — only a triage that reads
 //! error lines needs it, not every cold start.
 
@@ -22,7 +22,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use regex::bytes::{Regex, RegexBuilder};
+use regex_lite::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 /// The runbook's error classes (report field `classes`).
@@ -219,7 +219,6 @@ pub const DEFAULT_RULES: &[(ErrorClass, &str)] = &[
 fn compile(pattern: &str) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
         .case_insensitive(true)
-        .unicode(false)
         .build()
         .map_err(|e| format!("pattern `{pattern}`: {e}"))
 }
@@ -271,7 +270,6 @@ impl Classifier {
 
     /// The class of `line`: the first matching rule's, else `other`.
     pub fn classify(&self, line: &str) -> ErrorClass {
-        let line = line.as_bytes();
         self.extra
             .iter()
             .chain(DEFAULTS.iter())

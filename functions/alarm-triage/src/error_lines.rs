@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use regex::bytes::{Regex, RegexBuilder};
+use regex_lite::Regex;
 use serde::Serialize;
 
 use crate::classify::{Classifier, ErrorClass};
@@ -34,14 +34,9 @@ pub fn is_error_line(line: &str) -> bool {
         || line.contains("Status: timeout")
 }
 
-/// A pattern with ASCII classes over a line's bytes (as the classifier's).
+/// A pattern with ASCII classes (as the classifier's).
 fn ascii(pattern: &str) -> Option<Regex> {
-    RegexBuilder::new(pattern).unicode(false).build().ok()
-}
-
-/// `bytes` of a valid UTF-8 line after an ASCII-bounded edit, as text.
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    Regex::new(pattern).ok()
 }
 
 static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -55,10 +50,10 @@ static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// The Lambda request ID a log line belongs to, when it names one.
 pub fn request_id(line: &str) -> Option<String> {
-    let caps = REQUEST_ID.as_ref()?.captures(line.as_bytes())?;
+    let caps = REQUEST_ID.as_ref()?.captures(line)?;
     (1..=3)
         .find_map(|i| caps.get(i))
-        .map(|m| text(m.as_bytes()))
+        .map(|m| m.as_str().to_owned())
 }
 
 static LAMBDA_PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -89,12 +84,12 @@ static SECRETS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 pub fn trim_example(line: &str) -> String {
     // The time and request id are shown apart; keep the message.
     let line = match LAMBDA_PREFIX.as_ref() {
-        Some(prefix) => text(&prefix.replace(line.as_bytes(), &b""[..])),
+        Some(prefix) => prefix.replace(line, "").into_owned(),
         None => line.to_owned(),
     };
     let mut text = line.split_whitespace().collect::<Vec<_>>().join(" ");
     for (pattern, replacement) in SECRETS.iter() {
-        text = self::text(&pattern.replace_all(text.as_bytes(), replacement.as_bytes()));
+        text = pattern.replace_all(&text, *replacement).into_owned();
     }
     if text.chars().count() > EXAMPLE_MAX_CHARS {
         let cut: String = text.chars().take(EXAMPLE_MAX_CHARS - 1).collect();

@@ -228,13 +228,7 @@ pub fn chatbot(report: &Report, lang: Lang, tz: Tz) -> Value {
             a.target
         ));
     }
-    if description.chars().count() > CHATBOT_DESCRIPTION_MAX {
-        description = description
-            .chars()
-            .take(CHATBOT_DESCRIPTION_MAX - 1)
-            .collect();
-        description.push('…');
-    }
+    let description = crate::report::cut(&description, CHATBOT_DESCRIPTION_MAX);
     let resources: Vec<&str> = report.actions.iter().map(|a| a.target.as_str()).collect();
     json!({
         "version": "1.0",

@@ -282,11 +282,17 @@ pub fn one_line(text: &str, max: usize) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let flat = flat.trim();
-    if flat.chars().count() <= max {
-        return flat.to_owned();
+    cut(flat.trim(), max)
+}
+
+/// At most `max` characters of `text` (its lines kept), cut on a character
+/// boundary with an ellipsis: for fields with a length limit (a chat
+/// description, an OpsItem's).
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
     }
-    let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
 }

@@ -62,7 +62,9 @@ pub struct Episode {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub streak_started_at: Option<DateTime<Utc>>,
     /// Whether this state change is told to the team: always, unless the
-    /// alarm flaps and an earlier transition of the same quiet window was.
+    /// alarm flaps and an earlier transition of the same quiet window was
+    /// (the report's own `notify` field).
+    #[serde(skip)]
     pub notify: bool,
 }
 

@@ -216,18 +216,15 @@ async fn reminder(
     let texts = Texts::new(config.common.lang, config.common.timezone);
     let now = request.received_at;
     let current = lifecycle::current_alarm(&state.cloudwatch, &remind.alarm, now).await?;
-    match lifecycle::reminder_moot(state, remind, current.as_ref(), now).await? {
-        None => {
-            let Some(current) = current else {
-                return Err(Error::Unexpected("reminder without an alarm".into()));
-            };
+    match lifecycle::reminder_moot(state, remind, current, now).await? {
+        Ok(current) => {
             let trigger = Trigger::Reminder {
                 n: remind.n,
                 started_at: remind.episode_started_at,
             };
             run(state, &current.event, trigger, request).await
         }
-        Some(moot) => {
+        Err(moot) => {
             let why = texts.moot(&remind.alarm, moot);
             let mut report = ReportBuilder::new(FUNCTION, now, request.dry_run);
             report.finding(Finding::new("reminder", FindingStatus::Ok, why.clone()));
@@ -273,7 +270,7 @@ pub async fn run(
     let quiet_minutes = minutes(config.flap.quiet);
     let (episode, notify) = match episode {
         Ok(episode) => {
-            report.finding(texts.episode_finding(alarm, &episode, trigger, quiet_minutes));
+            report.finding(texts.episode_finding(alarm, &episode, quiet_minutes));
             let notify = match trigger {
                 Trigger::StateChange => episode.notify,
                 Trigger::Reminder { .. } => true,
@@ -371,11 +368,7 @@ pub async fn run(
     }
     if let Some(e) = episode.as_ref().filter(|e| e.flapping) {
         summary.push('\n');
-        summary.push_str(
-            &texts
-                .episode_finding(alarm, e, trigger, quiet_minutes)
-                .detail,
-        );
+        summary.push_str(&texts.episode_finding(alarm, e, quiet_minutes).detail);
     }
 
     let follow = lifecycle::follow_up(

@@ -6,7 +6,6 @@
 
 use aws_sdk_cloudwatch::types::{AlarmType, StateValue};
 use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::{Value, json};
 use shared::gather::Skip;
 use shared::{Error, Finding, FindingStatus, ReportBuilder, Severity};
 
@@ -174,23 +173,23 @@ pub async fn current_alarm(
         }))
 }
 
-/// Why a reminder has nothing to say, or `None` when the alarm is still in
-/// ALARM in the reminder's episode.
+/// The alarm when it is still in ALARM in the reminder's episode, else why
+/// the reminder has nothing to say.
 pub async fn reminder_moot(
     state: &AlarmTriage,
     remind: &Remind,
-    current: Option<&CurrentAlarm>,
+    current: Option<CurrentAlarm>,
     now: DateTime<Utc>,
-) -> Result<Option<Moot>, Error> {
+) -> Result<Result<CurrentAlarm, Moot>, Error> {
     let Some(current) = current else {
-        return Ok(Some(Moot::Gone));
+        return Ok(Err(Moot::Gone));
     };
     if current.event.state != AlarmState::Alarm {
-        return Ok(Some(Moot::NotAlarm(current.event.state)));
+        return Ok(Err(Moot::NotAlarm(current.event.state)));
     }
     let later = |at: DateTime<Utc>| at - remind.episode_started_at > TimeDelta::seconds(1);
     if current.transitioned_at.is_some_and(later) {
-        return Ok(Some(Moot::NewerEpisode));
+        return Ok(Err(Moot::NewerEpisode));
     }
     let history = episode::history(
         &state.cloudwatch,
@@ -202,7 +201,11 @@ pub async fn reminder_moot(
     let newer = history
         .iter()
         .any(|t| t.to == AlarmState::Alarm && later(t.at));
-    Ok(newer.then_some(Moot::NewerEpisode))
+    Ok(if newer {
+        Err(Moot::NewerEpisode)
+    } else {
+        Ok(current)
+    })
 }
 
 /// Why a reminder says nothing.
@@ -439,18 +442,8 @@ pub fn record(
     follow: &FollowUp,
     trigger: Trigger,
 ) {
-    let episode_json = episode.map(|e| {
-        let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-        if let (Trigger::Reminder { started_at, .. }, Some(o)) = (trigger, v.as_object_mut()) {
-            o.insert("started_at".into(), json!(started_at));
-        }
-        if let Some(o) = v.as_object_mut() {
-            o.remove("notify");
-        }
-        v
-    });
     report
-        .extra("episode", episode_json)
+        .extra("episode", episode)
         .extra("reminder", &follow.reminder)
         .extra("ops_item", &follow.ops_item);
     if let Some(sent) = follow.reminders_sent {
@@ -470,13 +463,10 @@ impl Texts {
         &self,
         alarm: &AlarmEvent,
         episode: &Episode,
-        trigger: Trigger,
         quiet_minutes: i64,
     ) -> Finding {
-        let started_at = match trigger {
-            Trigger::Reminder { started_at, .. } => Some(started_at),
-            Trigger::StateChange => episode.started_at,
-        };
+        // A reminder's episode is read up to the transition that began it.
+        let started_at = episode.started_at;
         let counts = self.ja_en(
             format!(
                 "直近 60 分で {} 回、24 時間で {} 回 ALARM に遷移",

@@ -96,7 +96,7 @@ pub async fn open(client: &Client, item: &NewOpsItem<'_>) -> Result<OpsItemOutco
     let created = client
         .create_ops_item()
         .title(shared::report::one_line(item.title, TITLE_MAX))
-        .description(cut(item.description, DESCRIPTION_MAX))
+        .description(shared::report::cut(item.description, DESCRIPTION_MAX))
         .source(SOURCE)
         .category(item.category)
         .severity(severity(item.severity))
@@ -178,16 +178,6 @@ pub async fn resolve(
     })
 }
 
-/// At most `max` characters, cut at a character boundary with an ellipsis.
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max - 1).collect();
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,10 +192,12 @@ mod tests {
             "arn:aws:cloudwatch:ap-northeast-1:1:alarm:a#2026-11-28T01:05:00Z"
         );
         assert_eq!(
-            cut(&"あ".repeat(2000), DESCRIPTION_MAX).chars().count(),
+            shared::report::cut(&"あ".repeat(2000), DESCRIPTION_MAX)
+                .chars()
+                .count(),
             1024
         );
-        assert_eq!(cut("short", DESCRIPTION_MAX), "short");
+        assert_eq!(shared::report::cut("short", DESCRIPTION_MAX), "short");
         assert_eq!(
             (
                 severity(Severity::Critical),

@@ -35,6 +35,8 @@ export AUDIT_ALLOWED_CIDRS="203.0.113.0/24"
 # alarm-triage: reminders in the stack's schedule group, OpsItems on.
 export SCHEDULE_GROUP=goal-mandala-production-ops SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/goal-mandala-ops-SchedulerRole
 export TRIAGE_OPSITEMS=true
+# restore-drill: what the restored copy must hold.
+export DRILL_VERIFY_QUERIES='[{"name": "goals", "sql": "SELECT count(*) FROM goals", "min": 1}, {"name": "mandala_cells", "sql": "SELECT count(*) FROM mandala_cells", "min": 81}]'
 # daily-health: the stack's failure queue and the frontend's cache policy.
 export FAILURE_QUEUE_URL="$AWS_ENDPOINT_URL/123456789012/goal-mandala-production-ops-failures"
 export CLOUDFRONT_CACHE_POLICY_ID=658327ea-f89d-4fab-a63d-7e88639e58f6
@@ -59,6 +61,14 @@ DEMO_DB_PASSWORD="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export DEMO_DB_PASSWORD
 PGOPTIONS="-c log_statement=none" psql -q -h "$pg_dir" -p "$pg_port" -U postgres -c "CREATE ROLE goal_mandala_user LOGIN PASSWORD '$DEMO_DB_PASSWORD'"
 psql -q -h "$pg_dir" -p "$pg_port" -U postgres -c "CREATE DATABASE goal_mandala OWNER goal_mandala_user"
+# The app's data (what tonight's snapshot holds, and a restore drill checks).
+psql -q -h "$pg_dir" -p "$pg_port" -U postgres -d goal_mandala -c "
+  CREATE TABLE goals (id serial PRIMARY KEY, title text NOT NULL);
+  CREATE TABLE mandala_cells (goal_id int REFERENCES goals(id), position int, text text);
+  INSERT INTO goals (title) SELECT '目標 ' || n FROM generate_series(1, 9) n;
+  INSERT INTO mandala_cells SELECT g, p, 'セル' FROM generate_series(1, 9) g, generate_series(1, 9) p;
+  ALTER TABLE goals OWNER TO goal_mandala_user; ALTER TABLE mandala_cells OWNER TO goal_mandala_user;"
+"$py" tests/bed/seed_demo.py drill-bed "$pg_port"
 "$py" tests/bed/seed_demo.py db-secret "$pg_port"
 export DB_CA_BUNDLE="$pg_dir/ca.crt"
 echo "postgresql://goal_mandala_user@127.0.0.1:$pg_port/goal_mandala (TLS, verify-full against the demo CA)"
@@ -95,7 +105,7 @@ invoke() { # name, event file, what it shows
     return 0
   fi
   target/debug/report-text <"$out"
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","episode","reminder","reminders_sent","ops_item","classes","failed_requests","bottleneck","cause","date","metric_requests","lookup_requests","events_scanned","action","target","confirmed","current","proposed","changed","endpoint") if k in r}, ensure_ascii=False))' <"$out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r[k] for k in ("severity","snapshot_id","created","pruned","quota_used","ce_requests","notify","playbook","episode","reminder","reminders_sent","ops_item","classes","failed_requests","bottleneck","cause","date","metric_requests","lookup_requests","events_scanned","action","target","confirmed","current","proposed","changed","endpoint","step","drill_id","snapshot","rto_minutes","cleaned_up") if k in r}, ensure_ascii=False))' <"$out"
 }
 
 invoke nightly-snapshot events/nightly-snapshot/scheduler-input.json "04:30 JST の定時実行: スナップショットを作成"
@@ -157,6 +167,24 @@ gm "スナップショットから復元: クラスター・db.serverless イン
 gm "フロントエンドのバックアップ同期: 差分だけコピー、コピー先だけのものは残す" ops s3-backup-sync --direction backup --yes
 gm "範囲外の ACU: 関数が InvalidInput で拒否し、何も変更しない（終了コード 3）" ops set-db-capacity --max 512 --yes
 gm "フラグの打ち間違い: gmops が送る前に拒否し、似たフラグを示す（終了コード 64）" ops set-db-capacity --maax 4
+
+gm "復元訓練の計画（ドライラン）: 今夜のスナップショット・復元先・期限だけを表示し、何も作らない" drill --dry-run
+invoke restore-drill events/restore-drill/manual.json "復元訓練の開始（毎週日曜 05:00 JST と同じ）: 期限の後片付けを予約し、今夜のスナップショットを goal-mandala-production-drill に復元、1 分後の続きを予約（通知はまだしない）"
+say "restore-drill — 続きの呼び出し（EventBridge Scheduler の一回限りのスケジュール。デモでは 1 分待たずに起動）"
+for n in $(seq 1 40); do
+  "$py" tests/bed/seed_demo.py drill-next >"$work/drill-$n.json" 2>"$work/drill-$n.err"
+  [ -s "$work/drill-$n.json" ] || break
+  PATH="$root/.venv/bin:$PATH" cargo lambda invoke restore-drill --invoke-address 127.0.0.1 \
+    --invoke-port "$lambda_port" --data-file "$work/drill-$n.json" >"$work/drill-$n.out" 2>>"$work/drill-$n.err" || { cat "$work/drill-$n.out" "$work/drill-$n.err"; break; }
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print(f"  {r[\"step\"]:8} [{r[\"severity\"]}] {r[\"title\"]}")' <"$work/drill-$n.out"
+  last="$work/drill-$n.out"
+done
+if [ -n "${last:-}" ]; then
+  say "restore-drill — 最後の呼び出しの報告（この訓練で唯一の通知）: RTO・RPO・テーブル数・確認クエリ・後片付け"
+  target/debug/report-text <"$last"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("JSON:", json.dumps({k: r.get(k) for k in ("drill_id","snapshot","snapshot_age_hours","rto_minutes","credentials","tables","queries","cleaned_up","step")}, ensure_ascii=False))' <"$last"
+fi
+invoke restore-drill events/restore-drill/invalid.json "不正な入力: InvalidInput で何も読まない・作らない"
 
 say "rotate-db-secret — Secrets Manager のローテーション（90 日ごと）を 4 ステップで実行"
 token=$("$py" tests/bed/seed_demo.py begin-rotation)

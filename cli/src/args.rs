@@ -112,6 +112,13 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         replay: PathBuf,
     },
+    /// restore-drill: restore a snapshot to a drill cluster, log in, check, delete
+    /// (it continues itself; its report follows when it is done).
+    Drill {
+        /// The cluster snapshot (default the newest available manual one).
+        #[arg(long, value_name = "SNAPSHOT_ID")]
+        snapshot: Option<String>,
+    },
     /// ops-action: a runbook procedure — the plan is shown, then confirmed.
     Ops {
         /// Confirm without asking (for scripts).

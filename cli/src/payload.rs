@@ -100,6 +100,10 @@ pub fn request(command: &Command, global: &Global) -> Result<Option<Request>, Us
                 payload: with_common(event, global),
             }));
         }
+        Command::Drill { snapshot } => {
+            fields.some("snapshot", snapshot.clone());
+            "restore-drill"
+        }
         Command::Ops { action, .. } => {
             fields = ops_fields(action);
             "ops-action"
@@ -240,7 +244,21 @@ mod tests {
 
     #[test]
     fn each_command_builds_its_documented_payload() {
-        let cases: [(&[&str], &str, Value); 8] = [
+        let cases: [(&[&str], &str, Value); 10] = [
+            (
+                &[
+                    "drill",
+                    "--snapshot",
+                    "goal-mandala-production-manual-20261206-043000",
+                ],
+                "restore-drill",
+                json!({"snapshot": "goal-mandala-production-manual-20261206-043000"}),
+            ),
+            (
+                &["drill", "--dry-run"],
+                "restore-drill",
+                json!({"dry_run": true}),
+            ),
             (
                 &["snapshot", "--reason", "pre-deploy"],
                 "nightly-snapshot",

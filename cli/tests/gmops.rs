@@ -24,7 +24,7 @@ use bed::{Bed, Inbox};
 use serde_json::{Value, json};
 
 const CLUSTER: &str = "goal-mandala-production";
-const FUNCTIONS: [&str; 7] = [
+const FUNCTIONS: [&str; 8] = [
     "nightly-snapshot",
     "daily-health",
     "security-audit",
@@ -32,6 +32,7 @@ const FUNCTIONS: [&str; 7] = [
     "rotate-access-keys",
     "alarm-triage",
     "ops-action",
+    "restore-drill",
 ];
 
 fn gmops_binary() -> PathBuf {
@@ -301,6 +302,11 @@ async fn each_command_sends_its_documented_payload_to_its_function() {
             vec!["ops", "snapshot-status"],
             "ops-action",
             json!({"action": "snapshot-status"}),
+        ),
+        (
+            vec!["drill", "--dry-run"],
+            "restore-drill",
+            json!({"dry_run": true}),
         ),
         (
             vec![

@@ -23,6 +23,8 @@ pub mod rds;
 pub mod render;
 pub mod report;
 pub mod runbook;
+#[cfg(feature = "scheduler")]
+pub mod schedule;
 pub mod telemetry;
 #[cfg(feature = "test-util")]
 pub mod testing;

@@ -14,6 +14,7 @@ Control endpoints (JSON):
                         "rotation_days": N, "rotation_enabled": bool}  (moto refuses a second
                         RotateSecret and CancelRotateSecret on a secret without a rotation Lambda)
                        {"kind": "cluster-snapshot", "id": ..., "created": epoch}
+                       {"kind": "cluster", "id": ..., "created": epoch}
                        {"kind": "access-key", "user": ..., "key_id": ..., "created": epoch,
                         "last_used": epoch, "service": "s3"}
 """
@@ -182,6 +183,13 @@ def backdate(request, environ):
 
         snapshot = rds_backends[ACCOUNT][region].cluster_snapshots[request["id"].lower()]
         snapshot.created = naive_utc(request["created"])
+    elif kind == "cluster":
+        from moto.rds.models import rds_backends
+
+        backend = rds_backends[ACCOUNT][region]
+        cluster = next(c for c in backend.clusters.values() if c.db_cluster_identifier == request["id"])
+        cluster.created = naive_utc(request["created"])
+        cluster.cluster_create_time = cluster.created
     elif kind == "access-key":
         from moto.iam.models import AccessKeyLastUsed, iam_backends
 

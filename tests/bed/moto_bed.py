@@ -43,6 +43,7 @@ import wsgi
 from bed_state import BedState, S3VersioningFix
 from cloudtrail import CloudTrailBed
 from cost_explorer import CostExplorerBed
+from drill_bed import DrillBed
 from incident_bed import IncidentBed
 from ops_bed import OpsBed
 from rds_schedule import RdsSchedule
@@ -224,7 +225,7 @@ def main():
     os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000")
 
     moto = DomainDispatcherApplication(create_backend_app)
-    app = RequestLog(BedState(RdsSchedule(OpsBed(CloudTrailBed(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(IncidentBed(moto))))))))))
+    app = RequestLog(BedState(RdsSchedule(DrillBed(OpsBed(CloudTrailBed(CostExplorerBed(S3VersioningFix(XRaySummariesFix(CloudWatchCborBridge(IncidentBed(moto)))))))))))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     os.environ["MOTO_PORT"] = str(server.port)
     print(f"ready {server.port}", flush=True)

@@ -459,6 +459,29 @@ def restore_event(confirm):
     print(json.dumps(event))
 
 
+def drill_bed(port):
+    """Restores take time and answer at the demo's PostgreSQL (tests/bed/drill_bed.py)."""
+    bed_control("/_bed/rds/drill", {"host": "localhost", "port": int(port), "creating": 2, "deleting": 2,
+                                     "match": "-drill"})
+
+
+def drill_next():
+    """What EventBridge Scheduler does when a drill's continuation is due:
+    prints its input and deletes it (DELETE after completion); prints
+    nothing when the drill has none left (its deadline is not a continuation)."""
+    scheduler = client("scheduler")
+    group = f"{SYSTEM}-ops"
+    names = sorted((s["Name"] for s in scheduler.list_schedules(GroupName=group, NamePrefix="restore-drill-")["Schedules"]
+                    if not s["Name"].endswith("-deadline")), key=lambda n: int(n.rsplit("-", 1)[1]))
+    if not names:
+        return
+    schedule = scheduler.get_schedule(Name=names[0], GroupName=group)
+    print(f"schedule {schedule['Name']}: {schedule['ScheduleExpression']}", file=sys.stderr)
+    if schedule.get("ActionAfterCompletion") == "DELETE":
+        scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+    print(schedule["Target"]["Input"])
+
+
 if __name__ == "__main__":
     commands = {"db-secret": lambda: db_secret(sys.argv[2]), "begin-rotation": begin_rotation,
                 "current-password": current_password, "costs": costs,
@@ -467,5 +490,6 @@ if __name__ == "__main__":
                 "incident": lambda: incident(sys.argv[2]), "fire-reminder": fire_reminder,
                 "recovery": lambda: recovery(sys.argv[2]), "ops-items": ops_items,
                 "health": health, "health-revert": health_revert, "audit": audit, "recent-deploy": recent_deploy,
-                "restore-event": lambda: restore_event(sys.argv[2] if len(sys.argv) > 2 else "")}
+                "restore-event": lambda: restore_event(sys.argv[2] if len(sys.argv) > 2 else ""),
+                "drill-bed": lambda: drill_bed(sys.argv[2]), "drill-next": drill_next}
     commands.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

@@ -380,6 +380,26 @@ impl Bed {
         .map(|_| ())
     }
 
+    /// Restores as AWS does them (`tests/bed/drill_bed.py`), for clusters
+    /// named `…-drill…`: a restored cluster and its instances `creating` for the next `creating`
+    /// describes, `deleting` for `deleting` describes after a delete, their
+    /// endpoint `host:port` (the local PostgreSQL).
+    pub fn drill_rds(
+        &self,
+        host: &str,
+        port: u16,
+        creating: u32,
+        deleting: u32,
+    ) -> Result<(), BedError> {
+        self.control(
+            "POST",
+            "/_bed/rds/drill",
+            Some(&json!({"host": host, "port": port, "creating": creating,
+                "deleting": deleting, "match": "-drill"})),
+        )
+        .map(|_| ())
+    }
+
     /// Starts a new request record.
     pub fn forget_requests(&self) -> Result<(), BedError> {
         self.control("POST", "/_bed/requests/reset", Some(&json!({})))

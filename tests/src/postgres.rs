@@ -115,16 +115,21 @@ impl Postgres {
 
     /// Runs SQL as the superuser over the Unix socket and returns psql's output.
     pub fn psql(&self, sql: &str) -> Result<String, BedError> {
-        self.psql_with(sql, "")
+        self.psql_with("postgres", sql, "")
     }
 
     /// Like [`Postgres::psql`], kept out of the server log even with
     /// `log_statement=all` (for a test's own set-up with known passwords).
     pub fn psql_unlogged(&self, sql: &str) -> Result<String, BedError> {
-        self.psql_with(sql, "-c log_statement=none")
+        self.psql_with("postgres", sql, "-c log_statement=none")
     }
 
-    fn psql_with(&self, sql: &str, options: &str) -> Result<String, BedError> {
+    /// Runs SQL as the superuser in `database` (a test's schema and rows).
+    pub fn psql_in(&self, database: &str, sql: &str) -> Result<String, BedError> {
+        self.psql_with(database, sql, "")
+    }
+
+    fn psql_with(&self, database: &str, sql: &str, options: &str) -> Result<String, BedError> {
         run(Command::new("psql")
             .env("PGOPTIONS", options)
             .arg("-h")
@@ -135,7 +140,7 @@ impl Postgres {
                 "-U",
                 "postgres",
                 "-d",
-                "postgres",
+                database,
             ])
             .args(["-v", "ON_ERROR_STOP=1", "-tAc", sql]))
     }

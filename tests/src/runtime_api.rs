@@ -274,6 +274,13 @@ pub fn base_env() -> Vec<(String, String)> {
             "NOTIFY_TOPIC_ARN",
             "arn:aws:sns:ap-northeast-1:123456789012:goal-mandala-production-ops",
         ),
+        // The stack's schedule group and Scheduler role, as the template
+        // sets them (restore-drill cannot start without them).
+        ("SCHEDULE_GROUP", "goal-mandala-production-ops"),
+        (
+            "SCHEDULER_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/SchedulerRole",
+        ),
         ("AWS_REGION", "ap-northeast-1"),
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),

@@ -146,6 +146,23 @@ impl Production {
         bed.backdate(&json!({"kind": "cluster-snapshot", "id": snapshot,
             "created": (now - TimeDelta::minutes(270)).timestamp()}))
             .unwrap();
+        // Last Sunday's, which restore-drill restored and proved that day.
+        let drilled = format!("{SYSTEM}-manual-20261122-043000");
+        rds.create_db_cluster_snapshot()
+            .db_cluster_identifier(SYSTEM)
+            .db_cluster_snapshot_identifier(&drilled)
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key("restore-verified")
+                    .value("2026-11-22")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        bed.backdate(&json!({"kind": "cluster-snapshot", "id": drilled,
+            "created": (now - TimeDelta::days(7) - TimeDelta::minutes(270)).timestamp()}))
+            .unwrap();
 
         // The DB secret, rotated 30 days ago.
         let sm = aws_sdk_secretsmanager::Client::new(&sdk);
@@ -414,6 +431,8 @@ async fn a_normal_day_is_all_ok_read_in_one_request_and_mailed_once() {
             "alarm-database-connection-error",
             "secret-age",
             "snapshot-age",
+            "restore-drill-age",
+            "restore-drill-leftover",
             "frontend-versioning",
             "key-age-github-actions-deploy",
             // The automation's health, 運用手順との差分, 予定された変更.
@@ -448,6 +467,7 @@ async fn a_normal_day_is_all_ok_read_in_one_request_and_mailed_once() {
     assert_eq!(row(&report, "db-connections")["value"], 12.0);
     assert_eq!(finding(&report, "secret-age").value, Some(30.0));
     assert_eq!(finding(&report, "snapshot-age").value, Some(4.5));
+    assert_eq!(finding(&report, "restore-drill-age").value, Some(7.0));
     assert_eq!(
         finding(&report, "key-age-github-actions-deploy").value,
         Some(10.0)
@@ -501,6 +521,28 @@ async fn a_bad_day_flags_every_row_alarm_and_hygiene_line_with_its_remedy() {
         .backdate(&json!({"kind": "cluster-snapshot", "id": "goal-mandala-production-manual-20261129-043000",
             "created": (now - TimeDelta::hours(30)).timestamp()}))
         .unwrap();
+    // A drill's cluster left running since yesterday evening.
+    let rds = aws_sdk_rds::Client::new(&p.bed.sdk_config());
+    rds.create_db_cluster()
+        .db_cluster_identifier("goal-mandala-production-drill")
+        .engine("aurora-postgresql")
+        .master_username("goal_mandala_admin")
+        .master_user_password("not-a-real-password-1")
+        .tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key("created-by")
+                .value("restore-drill")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    p.bed
+        .backdate(
+            &json!({"kind": "cluster", "id": "goal-mandala-production-drill",
+            "created": (now - TimeDelta::hours(5)).timestamp()}),
+        )
+        .unwrap();
     p.bed
         .backdate(
             &json!({"kind": "access-key", "user": USER, "key_id": p.key_id,
@@ -536,6 +578,8 @@ async fn a_bad_day_flags_every_row_alarm_and_hygiene_line_with_its_remedy() {
             ("alarm-database-connection-error", "ok"),
             ("secret-age", "critical"),
             ("snapshot-age", "warning"),
+            ("restore-drill-age", "ok"),
+            ("restore-drill-leftover", "warning"),
             ("frontend-versioning", "warning"),
             ("key-age-github-actions-deploy", "warning"),
             // Production is still as the runbook states: only the day was bad.
@@ -573,6 +617,13 @@ async fn a_bad_day_flags_every_row_alarm_and_hygiene_line_with_its_remedy() {
     assert_eq!(row(&report, "api-latency-p95")["value"], 2_375.0);
     assert_eq!(finding(&report, "secret-age").threshold, Some(180.0));
     assert_eq!(finding(&report, "snapshot-age").value, Some(30.0));
+    assert_eq!(finding(&report, "restore-drill-leftover").value, Some(5.0));
+    assert!(
+        report.next_steps.iter().any(|s| s
+            .contains("delete-db-cluster --db-cluster-identifier goal-mandala-production-drill")),
+        "{:#?}",
+        report.next_steps
+    );
     let insufficient = finding(&report, "alarm-high-latency");
     assert!(
         insufficient.detail.contains("発報できません"),

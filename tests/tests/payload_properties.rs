@@ -116,6 +116,24 @@ async fn nightly_snapshot_answers_any_payload_with_a_contract_type() {
 }
 
 #[tokio::test]
+async fn restore_drill_answers_any_payload_with_a_contract_type() {
+    let bench = Bench::start().await;
+    let mut env = bench.env();
+    env.set("SCHEDULE_GROUP", "goal-mandala-production-ops");
+    env.set(
+        "SCHEDULER_ROLE_ARN",
+        "arn:aws:iam::123456789012:role/SchedulerRole",
+    );
+    let config = restore_drill::DrillConfig::from_env(&env).unwrap();
+    let state =
+        restore_drill::RestoreDrill::new(config, &bench.bed.probe_sdk_config("restore-drill"))
+            .unwrap();
+    bench
+        .check(&state, &["snapshot", "drill", "step", "seq"])
+        .await;
+}
+
+#[tokio::test]
 async fn rotate_db_secret_answers_any_payload_with_a_contract_type() {
     let bench = Bench::start().await;
     let config = rotate_db_secret::RotationConfig::from_env(&bench.env()).unwrap();

@@ -70,13 +70,7 @@ impl TriageConfig {
                 .map_err(|e| ConfigError::new("TRIAGE_ERROR_RULES", e))?,
             None => Classifier::defaults(),
         };
-        let connect: u64 = env.parse_or("DB_CONNECT_TIMEOUT_SECONDS", 5)?;
-        if !(1..=5).contains(&connect) {
-            return Err(ConfigError::new(
-                "DB_CONNECT_TIMEOUT_SECONDS",
-                "expected 1–5 seconds",
-            ));
-        }
+        let connect_timeout = shared::postgres::connect_timeout(env)?;
         let ca_bundle = env.get("DB_CA_BUNDLE").map(PathBuf::from);
         let change_minutes: u64 = env.parse_or("TRIAGE_CHANGE_LOOKBACK_MINUTES", 60)?;
         if !(1..=1440).contains(&change_minutes) {
@@ -110,19 +104,9 @@ impl TriageConfig {
         if !(1..=48).contains(&remind_max) {
             return Err(ConfigError::new("TRIAGE_REMIND_MAX", "expected 1–48"));
         }
-        let role_arn = env.get("SCHEDULER_ROLE_ARN");
-        if let Some(arn) = role_arn
-            && !(arn.starts_with("arn:") && arn.contains(":role/"))
-        {
-            return Err(ConfigError::new(
-                "SCHEDULER_ROLE_ARN",
-                "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
-            ));
-        }
-        let reminders = match (env.get("SCHEDULE_GROUP"), role_arn) {
-            (Some(group), Some(role_arn)) if remind_minutes > 0 => Some(Reminders {
-                group: group.to_owned(),
-                role_arn: role_arn.to_owned(),
+        let reminders = match shared::schedule::Schedules::from_env(env)? {
+            Some(schedules) if remind_minutes > 0 => Some(Reminders {
+                schedules,
                 minutes: remind_minutes,
                 max: remind_max,
             }),
@@ -137,7 +121,7 @@ impl TriageConfig {
             ops_items: env.flag("TRIAGE_OPSITEMS", false)?,
             change_lookback: Duration::from_secs(change_minutes * 60),
             ca_bundle,
-            connect_timeout: Duration::from_secs(connect),
+            connect_timeout,
             lookback: Duration::from_secs(minutes * 60),
             max_events,
             gather_timeout: Duration::from_secs(gather),

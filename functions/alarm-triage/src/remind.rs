@@ -7,21 +7,16 @@
 //! the next reminder never collides with the one Scheduler is completing.
 
 use aws_sdk_scheduler::Client;
-use aws_sdk_scheduler::error::ProvideErrorMetadata;
-use aws_sdk_scheduler::types::{
-    ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target,
-};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use shared::Error;
+use shared::schedule::{self, OneTime, Schedules};
 
 /// Where reminders are scheduled and whom Scheduler acts as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reminders {
-    /// `SCHEDULE_GROUP`: the stack's schedule group.
-    pub group: String,
-    /// `SCHEDULER_ROLE_ARN`: the role Scheduler assumes to invoke the function.
-    pub role_arn: String,
+    /// `SCHEDULE_GROUP` and `SCHEDULER_ROLE_ARN`.
+    pub schedules: Schedules,
     /// `TRIAGE_REMIND_MINUTES` (30, not 0).
     pub minutes: u32,
     /// `TRIAGE_REMIND_MAX` (8): reminders per episode at most.
@@ -108,46 +103,31 @@ pub async fn schedule(
     at: DateTime<Utc>,
 ) -> Result<Scheduled, Error> {
     let name = name(&remind.alarm, system, remind.episode_started_at, remind.n);
-    let input = serde_json::json!({ "remind": remind }).to_string();
-    let target = Target::builder()
-        .arn(function_arn)
-        .role_arn(&reminders.role_arn)
-        .input(input)
-        .build()
-        .map_err(|e| Error::Unexpected(format!("reminder target: {e}")))?;
-    let window = FlexibleTimeWindow::builder()
-        .mode(FlexibleTimeWindowMode::Off)
-        .build()
-        .map_err(|e| Error::Unexpected(format!("reminder window: {e}")))?;
-    let sent = client
-        .create_schedule()
-        .name(&name)
-        .group_name(&reminders.group)
-        .schedule_expression(format!("at({})", at.format("%Y-%m-%dT%H:%M:%S")))
-        .schedule_expression_timezone("UTC")
-        .flexible_time_window(window)
-        .target(target)
-        .action_after_completion(ActionAfterCompletion::Delete)
-        .description(format!(
-            "alarm-triage reminder {} of {} (episode {})",
-            remind.n,
-            remind.alarm,
-            remind
-                .episode_started_at
-                .to_rfc3339_opts(SecondsFormat::Secs, true)
-        ))
-        .send()
-        .await;
-    let status = match sent {
-        Ok(_) => "created",
-        Err(err) if err.code() == Some("ConflictException") => "exists",
-        Err(err) => return Err(Error::aws("CreateSchedule", err)),
-    };
+    let created = schedule::create(
+        client,
+        &reminders.schedules,
+        &OneTime {
+            name: &name,
+            at,
+            target_arn: function_arn,
+            input: serde_json::json!({ "remind": remind }).to_string(),
+            description: format!(
+                "alarm-triage reminder {} of {} (episode {})",
+                remind.n,
+                remind.alarm,
+                remind
+                    .episode_started_at
+                    .to_rfc3339_opts(SecondsFormat::Secs, true)
+            ),
+            delete_after: true,
+        },
+    )
+    .await?;
     Ok(Scheduled {
         name,
         n: remind.n,
         at,
-        status,
+        status: created.as_str(),
     })
 }
 
@@ -160,35 +140,11 @@ pub async fn cancel(
     alarm: &str,
     system: &str,
 ) -> Result<Vec<String>, Error> {
-    let prefix = prefix(alarm, system);
-    let mut names = Vec::new();
-    let mut pages = client
-        .list_schedules()
-        .group_name(&reminders.group)
-        .name_prefix(&prefix)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("ListSchedules", e))?;
-        names.extend(
-            page.schedules()
-                .iter()
-                .filter_map(|s| s.name().map(str::to_owned)),
-        );
-    }
+    let mut names =
+        schedule::names_with_prefix(client, &reminders.schedules, &prefix(alarm, system)).await?;
     names.sort_by_key(|n| number_of(n));
     for name in &names {
-        match client
-            .delete_schedule()
-            .name(name)
-            .group_name(&reminders.group)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(err) if err.code() == Some("ResourceNotFoundException") => {}
-            Err(err) => return Err(Error::aws("DeleteSchedule", err)),
-        }
+        schedule::delete(client, &reminders.schedules, name).await?;
     }
     Ok(names)
 }

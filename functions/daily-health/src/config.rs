@@ -18,6 +18,11 @@ pub struct HealthConfig {
     pub cache_policy_id: Option<String>,
     /// `FAILURE_QUEUE_URL`: the stack's failure queue (unset: skipped).
     pub failure_queue_url: Option<String>,
+    /// `DRILL_MAX_AGE_DAYS` (8): the newest snapshot restore-drill verified
+    /// may be this many days old (a weekly drill, and a day to notice).
+    pub drill_max_age_days: i64,
+    /// `DRILL_CLUSTER_ID` (`$DB_CLUSTER_ID-drill`): where a drill restores to.
+    pub drill_cluster_id: String,
 }
 
 /// The default `SNAPSHOT_MAX_AGE_HOURS`.
@@ -54,7 +59,20 @@ impl HealthConfig {
                 "expected a cache policy id (letters, digits and hyphens)",
             ));
         }
+        let drill_max_age_days: i64 = env.parse_or("DRILL_MAX_AGE_DAYS", 8)?;
+        if drill_max_age_days < 1 {
+            return Err(ConfigError::new(
+                "DRILL_MAX_AGE_DAYS",
+                "expected a number of days, at least 1",
+            ));
+        }
+        let drill_cluster_id = env.string_or(
+            "DRILL_CLUSTER_ID",
+            format!("{}-drill", common.db_cluster_id),
+        );
         Ok(HealthConfig {
+            drill_max_age_days,
+            drill_cluster_id,
             rotate_users: env.iam_users("ROTATE_USERS", shared::config::DEFAULT_DEPLOY_USER)?,
             snapshot_max_age_hours: hours,
             cache_policy_id,
@@ -105,6 +123,8 @@ mod tests {
                 ("SNAPSHOT_MAX_AGE_HOURS", "0"),
                 ("SNAPSHOT_MAX_AGE_HOURS", "-2"),
                 ("SNAPSHOT_MAX_AGE_HOURS", "NaN"),
+                ("DRILL_MAX_AGE_DAYS", "0"),
+                ("DRILL_MAX_AGE_DAYS", "weekly"),
                 ("DB_CPU_MAX_PERCENT", "170"),
                 ("API_LATENCY_P95_MAX_MS", "fast"),
                 ("NOTIFY_TOPIC_ARN", "arn:aws:sns:ap-northeast-1:123:ops"),

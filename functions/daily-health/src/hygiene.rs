@@ -123,54 +123,67 @@ pub fn judge_secret_age(dates: &SecretDates, now: DateTime<Utc>, runbook: &Runbo
 // -------------------------------------------------------------- snapshot-age
 
 /// A manual cluster snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    /// Its id.
-    pub id: String,
-    /// The cluster it is of.
-    pub cluster: String,
-    /// `available`, `creating`, …
-    pub status: String,
-    /// `SnapshotCreateTime`.
-    pub created: Option<DateTime<Utc>>,
-}
+pub use shared::rds::ManualSnapshot as Snapshot;
+pub use shared::rds::{manual_snapshots, newest_restore_point};
 
-/// The manual snapshots of `cluster` (`DescribeDBClusterSnapshots`, every page).
-pub async fn manual_snapshots(
-    client: &aws_sdk_rds::Client,
+/// The tag restore-drill gives a snapshot it restored, logged in to and
+/// checked: `restore-verified=<YYYY-MM-DD>` (the drill's day, local).
+pub const VERIFIED_TAG: &str = "restore-verified";
+
+/// The newest drill-verified snapshot of `cluster` and its day.
+pub fn newest_verified<'a>(
+    snapshots: &'a [Snapshot],
     cluster: &str,
-) -> Result<Vec<Snapshot>, Error> {
-    let mut pages = client
-        .describe_db_cluster_snapshots()
-        .db_cluster_identifier(cluster)
-        .snapshot_type("manual")
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("DescribeDBClusterSnapshots", e))?;
-        out.extend(page.db_cluster_snapshots().iter().map(|s| {
-            Snapshot {
-                id: s
-                    .db_cluster_snapshot_identifier()
-                    .unwrap_or_default()
-                    .to_owned(),
-                cluster: s.db_cluster_identifier().unwrap_or_default().to_owned(),
-                status: s.status().unwrap_or_default().to_owned(),
-                created: s.snapshot_create_time().and_then(shared::time::from_aws),
-            }
-        }));
-    }
-    Ok(out)
-}
-
-/// The newest `available` manual snapshot of `cluster`, whoever took it.
-pub fn newest_restore_point<'a>(snapshots: &'a [Snapshot], cluster: &str) -> Option<&'a Snapshot> {
+) -> Option<(&'a Snapshot, chrono::NaiveDate)> {
     snapshots
         .iter()
-        .filter(|s| s.status == "available" && s.cluster.eq_ignore_ascii_case(cluster))
-        .filter(|s| s.created.is_some())
-        .max_by_key(|s| s.created)
+        .filter(|s| s.cluster.eq_ignore_ascii_case(cluster))
+        .filter_map(|s| {
+            let day = chrono::NaiveDate::parse_from_str(s.tag(VERIFIED_TAG)?, "%Y-%m-%d").ok()?;
+            Some((s, day))
+        })
+        .max_by_key(|(_, day)| *day)
+}
+
+/// Days since the last verified restore: warning above `max_days`; never
+/// verified → warning.
+pub fn judge_drill_age(
+    verified_on: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+    max_days: i64,
+) -> Judged {
+    let days = verified_on.map(|day| (today - day).num_days().max(0));
+    Judged {
+        status: match days {
+            Some(d) if d <= max_days => FindingStatus::Ok,
+            _ => FindingStatus::Warning,
+        },
+        value: days.map(|d| d as f64),
+        threshold: Some(max_days as f64),
+    }
+}
+
+/// A drill cluster older than this is a leftover: a drill takes minutes.
+pub const DRILL_LEFTOVER_HOURS: i64 = 3;
+
+/// A cluster restore-drill made (`created-by=restore-drill`) and its age in
+/// hours; `None` when there is no drill cluster, or it is not a drill's.
+pub async fn drill_cluster_age(
+    client: &aws_sdk_rds::Client,
+    drill_cluster: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<f64>, Error> {
+    let Some(cluster) = shared::rds::describe_cluster(client, drill_cluster).await? else {
+        return Ok(None);
+    };
+    if shared::rds::cluster_tag(&cluster, "created-by") != Some("restore-drill") {
+        return Ok(None);
+    }
+    let created = cluster
+        .cluster_create_time()
+        .and_then(shared::time::from_aws)
+        .unwrap_or(now);
+    Ok(Some((now - created).num_minutes().max(0) as f64 / 60.0))
 }
 
 /// Hours since the newest restore point (one decimal): warning above
@@ -337,6 +350,7 @@ mod tests {
             cluster: cluster.into(),
             status: status.into(),
             created: Some(ago(now(), 0, hours)),
+            tags: Vec::new(),
         }
     }
 
@@ -365,6 +379,31 @@ mod tests {
         let j = judge_snapshot_age(Some(&at(26 * 60 + 6)), now(), 26.0);
         assert_eq!((j.status, j.value), (FindingStatus::Warning, Some(26.1)));
         let j = judge_snapshot_age(None, now(), 26.0);
+        assert_eq!((j.status, j.value), (FindingStatus::Warning, None));
+    }
+
+    #[test]
+    fn a_drill_verified_within_eight_days_is_ok_and_none_or_older_a_warning() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut old = snapshot("old", "goal-mandala-production", "available", 300);
+        old.tags = vec![(VERIFIED_TAG.into(), "2026-11-20".into())];
+        let mut newer = snapshot("newer", "goal-mandala-production", "available", 30);
+        newer.tags = vec![(VERIFIED_TAG.into(), "2026-11-22".into())];
+        let mut other = snapshot("other", "other-cluster", "available", 1);
+        other.tags = vec![(VERIFIED_TAG.into(), "2026-11-29".into())];
+        let snapshots = [
+            old,
+            newer,
+            other,
+            snapshot("plain", "goal-mandala-production", "available", 2),
+        ];
+        let (found, on) = newest_verified(&snapshots, "goal-mandala-production").unwrap();
+        assert_eq!((found.id.as_str(), on), ("newer", day("2026-11-22")));
+        let j = judge_drill_age(Some(on), day("2026-11-30"), 8);
+        assert_eq!((j.status, j.value), (FindingStatus::Ok, Some(8.0)));
+        let j = judge_drill_age(Some(on), day("2026-12-01"), 8);
+        assert_eq!((j.status, j.value), (FindingStatus::Warning, Some(9.0)));
+        let j = judge_drill_age(None, day("2026-12-01"), 8);
         assert_eq!((j.status, j.value), (FindingStatus::Warning, None));
     }
 

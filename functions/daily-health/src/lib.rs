@@ -376,7 +376,7 @@ pub async fn run(state: &DailyHealth, request: &HealthRequest) -> Result<Report,
     let runbook = &common.runbook;
     let texts = Texts::new(common.lang, common.timezone);
     let system = common.system_name.as_str();
-    let (metrics, alarms, secret, snapshots, versioning, production) = tokio::join!(
+    let (metrics, alarms, secret, snapshots, versioning, production, drill_cluster) = tokio::join!(
         bounded(metrics::read(&state.cloudwatch, common, &request.day)),
         bounded(alarms::read(&state.cloudwatch, system)),
         bounded(hygiene::secret_facts(&state.secrets, &common.db_secret_id)),
@@ -388,6 +388,11 @@ pub async fn run(state: &DailyHealth, request: &HealthRequest) -> Result<Report,
             }
         },
         read_production(state),
+        bounded(hygiene::drill_cluster_age(
+            &state.rds,
+            &config.drill_cluster_id,
+            request.now
+        )),
     );
     let mut production = production;
     if let Ok(facts) = &secret
@@ -488,6 +493,52 @@ pub async fn run(state: &DailyHealth, request: &HealthRequest) -> Result<Report,
                 common.lang,
             ));
             next_steps.push(skip.remedy(FUNCTION, "RDS DescribeDBClusterSnapshots", common.lang));
+        }
+    }
+    // restore-drill's proof: the last verified snapshot, and nothing left running.
+    match &snapshots {
+        Ok(snapshots) => {
+            let verified = hygiene::newest_verified(snapshots, cluster);
+            let today = request.now.with_timezone(&common.timezone).date_naive();
+            let judged = hygiene::judge_drill_age(
+                verified.map(|(_, d)| d),
+                today,
+                config.drill_max_age_days,
+            );
+            let day = verified.map(|(_, d)| d.to_string());
+            let found = verified.map(|(s, _)| s.id.as_str()).zip(day.as_deref());
+            report.finding(texts.drill_age_finding(found, &judged));
+            if judged.status != FindingStatus::Ok {
+                next_steps.push(texts.drill_age_remedy(system));
+            }
+        }
+        Err(skip) => {
+            report.finding(skip.finding(
+                "restore-drill-age",
+                "RDS DescribeDBClusterSnapshots",
+                common.lang,
+            ));
+        }
+    }
+    match &drill_cluster {
+        Ok(hours) => {
+            let finding = texts.drill_leftover_finding(
+                &config.drill_cluster_id,
+                *hours,
+                hygiene::DRILL_LEFTOVER_HOURS,
+            );
+            if finding.status != FindingStatus::Ok {
+                next_steps.push(texts.drill_leftover_remedy(&config.drill_cluster_id));
+            }
+            report.finding(finding);
+        }
+        Err(skip) => {
+            report.finding(skip.finding(
+                "restore-drill-leftover",
+                &format!("RDS DescribeDBClusters {}", config.drill_cluster_id),
+                common.lang,
+            ));
+            next_steps.push(skip.remedy(FUNCTION, "RDS DescribeDBClusters", common.lang));
         }
     }
     match (&versioning, &common.frontend_bucket) {

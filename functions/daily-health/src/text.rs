@@ -352,6 +352,70 @@ impl Texts {
         )
     }
 
+    pub(crate) fn drill_age_finding(&self, found: Option<(&str, &str)>, j: &Judged) -> Finding {
+        let limit = number(j.threshold.unwrap_or_default());
+        let detail = match (found, j.value) {
+            (Some((id, day)), Some(days)) => self.ja_en(
+                format!("最後に復元訓練で確認したスナップショット {id}（{day}）: {} 日前（上限 {limit} 日）", number(days)),
+                format!("the last snapshot a restore drill proved, {id} ({day}): {} days ago (limit {limit} days)", number(days)),
+            ),
+            _ => self.ja_en(
+                "復元訓練で確認したスナップショットがまだありません（restore-verified タグなし）".to_owned(),
+                "no snapshot has been proven by a restore drill yet (no restore-verified tag)".to_owned(),
+            ),
+        };
+        judged("restore-drill-age", j, detail)
+    }
+
+    pub(crate) fn drill_age_remedy(&self, system: &str) -> String {
+        self.ja_en(
+            format!("復元訓練: restore-drill の直近の通知と失敗キュー（{system}-ops-failures）を確認し、今すぐ訓練してください: `aws lambda invoke --function-name {system}-restore-drill --cli-binary-format raw-in-base64-out --payload '{{}}' out.json`（結果は数十分後に通知されます）"),
+            format!("Restore drill: check restore-drill's last report and the failure queue ({system}-ops-failures), then run one now: `aws lambda invoke --function-name {system}-restore-drill --cli-binary-format raw-in-base64-out --payload '{{}}' out.json` (its report follows in tens of minutes)"),
+        )
+    }
+
+    pub(crate) fn drill_leftover_finding(
+        &self,
+        cluster: &str,
+        hours: Option<f64>,
+        limit: i64,
+    ) -> Finding {
+        match hours {
+            Some(h) if h > limit as f64 => Finding::new(
+                "restore-drill-leftover",
+                FindingStatus::Warning,
+                self.ja_en(
+                    format!("復元訓練のクラスター {cluster} が {} 時間残っています（{limit} 時間を超えた訓練用クラスターは削除漏れです。課金が続きます）", number(h)),
+                    format!("restore drill cluster {cluster} has been there {} hours (past {limit} hours a drill cluster is a leftover; it keeps billing)", number(h)),
+                ),
+            )
+            .measured(h, limit as f64),
+            Some(h) => Finding::new(
+                "restore-drill-leftover",
+                FindingStatus::Ok,
+                self.ja_en(
+                    format!("復元訓練のクラスター {cluster} は訓練中です（{} 時間前に作成）", number(h)),
+                    format!("restore drill cluster {cluster} is in a drill (created {} hours ago)", number(h)),
+                ),
+            ),
+            None => Finding::new(
+                "restore-drill-leftover",
+                FindingStatus::Ok,
+                self.ja_en(
+                    "残っている復元訓練のクラスターはありません".to_owned(),
+                    "no restore drill cluster is left over".to_owned(),
+                ),
+            ),
+        }
+    }
+
+    pub(crate) fn drill_leftover_remedy(&self, cluster: &str) -> String {
+        self.ja_en(
+            format!("{cluster} を削除してください: `aws rds delete-db-instance --db-instance-identifier {cluster}-instance-1` → 完了後 `aws rds delete-db-cluster --db-cluster-identifier {cluster} --skip-final-snapshot`"),
+            format!("Delete {cluster}: `aws rds delete-db-instance --db-instance-identifier {cluster}-instance-1`, then `aws rds delete-db-cluster --db-cluster-identifier {cluster} --skip-final-snapshot`"),
+        )
+    }
+
     pub(crate) fn versioning_finding(&self, bucket: &str, v: Versioning) -> Finding {
         let status = crate::hygiene::judge_versioning(v);
         let detail = match v {

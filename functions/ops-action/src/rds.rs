@@ -2,8 +2,9 @@
 //! --serverless-v2-scaling-configuration`), a restore from a snapshot with
 //! its instance and endpoint, and the snapshots' status.
 
-use aws_sdk_rds::types::{DbCluster, ServerlessV2ScalingConfiguration, Tag};
+use aws_sdk_rds::types::ServerlessV2ScalingConfiguration;
 use serde_json::{Value, json};
+use shared::rds::{Restore, cluster_tag};
 use shared::{ActionResult, ConfigError, Error, FindingStatus};
 
 use crate::bounds::plan_capacity;
@@ -13,7 +14,7 @@ use crate::{OpsAction, Outcome};
 /// The tag naming the snapshot a cluster was restored from.
 pub const RESTORED_FROM: &str = "restored-from";
 /// The class of the instance a restored Serverless v2 cluster gets.
-pub const INSTANCE_CLASS: &str = "db.serverless";
+pub const INSTANCE_CLASS: &str = shared::rds::SERVERLESS_INSTANCE_CLASS;
 
 /// `set-db-capacity`.
 pub(crate) async fn set_capacity(
@@ -78,13 +79,6 @@ pub(crate) async fn set_capacity(
     Ok(outcome)
 }
 
-fn tag<'a>(c: &'a DbCluster, key: &str) -> Option<&'a str> {
-    c.tag_list()
-        .iter()
-        .find(|t| t.key() == Some(key))
-        .and_then(Tag::value)
-}
-
 /// `restore-db-snapshot`.
 pub(crate) async fn restore(
     state: &OpsAction,
@@ -96,15 +90,7 @@ pub(crate) async fn restore(
     let rds = &state.rds;
     let common = &state.config.common;
     // The snapshot: it must exist and be available.
-    let answer = rds
-        .describe_db_cluster_snapshots()
-        .db_cluster_snapshot_identifier(snapshot)
-        .send()
-        .await;
-    let found = shared::aws::found("DescribeDBClusterSnapshots", answer, |e| {
-        e.is_db_cluster_snapshot_not_found_fault()
-    })?
-    .and_then(|out| out.db_cluster_snapshots().first().cloned());
+    let found = shared::rds::cluster_snapshot(rds, snapshot).await?;
     let Some(found) = found else {
         return Err(Error::InvalidInput(format!(
             "`snapshot`: no cluster snapshot `{snapshot}`"
@@ -131,7 +117,7 @@ pub(crate) async fn restore(
         ));
     let existing = shared::rds::describe_cluster(rds, target).await?;
     if let Some(existing) = &existing
-        && tag(existing, RESTORED_FROM) != Some(snapshot)
+        && cluster_tag(existing, RESTORED_FROM) != Some(snapshot)
     {
         return Err(Error::InvalidInput(format!(
             "`target`: cluster `{target}` already exists and is not a restore of `{snapshot}`; it is never overwritten: choose another target"
@@ -143,42 +129,28 @@ pub(crate) async fn restore(
         json!({"snapshot": snapshot, "engine": engine, "engine_version": engine_version,
                "instance_class": INSTANCE_CLASS, "min": min, "max": max}),
     );
-    let instance = format!("{target}-instance-1");
+    let instance = shared::rds::first_instance(target);
     outcome.extra("instance", json!(instance));
 
     // 1. The cluster.
     let restore_result = if existing.is_some() {
         ActionResult::Skipped
     } else if may_change {
-        let mut request = rds
-            .restore_db_cluster_from_snapshot()
-            .db_cluster_identifier(target)
-            .snapshot_identifier(snapshot)
-            .engine(&engine)
-            .set_engine_version(engine_version.clone())
-            .serverless_v2_scaling_configuration(
-                ServerlessV2ScalingConfiguration::builder()
-                    .min_capacity(min)
-                    .max_capacity(max)
-                    .build(),
-            )
-            .tags(Tag::builder().key("created-by").value("ops-action").build())
-            .tags(Tag::builder().key(RESTORED_FROM).value(snapshot).build());
-        if let Some(source) = &source {
-            request = request
-                .set_db_subnet_group_name(source.db_subnet_group().map(str::to_owned))
-                .set_vpc_security_group_ids(Some(
-                    source
-                        .vpc_security_groups()
-                        .iter()
-                        .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
-                        .collect(),
-                ));
-        }
-        request
-            .send()
-            .await
-            .map_err(|e| Error::aws("RestoreDBClusterFromSnapshot", e))?;
+        shared::rds::restore_cluster(
+            rds,
+            &Restore {
+                snapshot,
+                target,
+                engine: &engine,
+                engine_version: engine_version.as_deref(),
+                subnet_group: source.as_ref().and_then(|s| s.db_subnet_group()),
+                security_groups: source.as_ref().map(shared::rds::security_group_ids),
+                capacity: (min, max),
+                deletion_protection: None,
+                tags: &[("created-by", "ops-action"), (RESTORED_FROM, snapshot)],
+            },
+        )
+        .await?;
         outcome.changed = true;
         ActionResult::Done
     } else {
@@ -193,25 +165,22 @@ pub(crate) async fn restore(
         None
     };
     let status = now.as_ref().and_then(|c| c.status()).map(str::to_owned);
-    let has_instance = now.as_ref().is_some_and(|c| {
-        c.db_cluster_members()
-            .iter()
-            .any(|m| m.db_instance_identifier() == Some(instance.as_str()))
-    });
+    let has_instance = now
+        .as_ref()
+        .is_some_and(|c| shared::rds::has_member(c, &instance));
     let instance_result = if has_instance {
         ActionResult::Skipped
     } else if !may_change {
         ActionResult::Planned
     } else if status.as_deref() == Some("available") {
-        rds.create_db_instance()
-            .db_instance_identifier(&instance)
-            .db_cluster_identifier(target)
-            .db_instance_class(INSTANCE_CLASS)
-            .engine(&engine)
-            .tags(Tag::builder().key("created-by").value("ops-action").build())
-            .send()
-            .await
-            .map_err(|e| Error::aws("CreateDBInstance", e))?;
+        shared::rds::create_serverless_instance(
+            rds,
+            target,
+            &instance,
+            &engine,
+            &[("created-by", "ops-action")],
+        )
+        .await?;
         outcome.changed = true;
         ActionResult::Done
     } else {
@@ -300,7 +269,7 @@ mod tests {
     };
     use aws_sdk_rds::operation::restore_db_cluster_from_snapshot::RestoreDbClusterFromSnapshotOutput;
     use aws_sdk_rds::types::error::DbClusterNotFoundFault;
-    use aws_sdk_rds::types::{DbClusterSnapshot, VpcSecurityGroupMembership};
+    use aws_sdk_rds::types::{DbCluster, DbClusterSnapshot, VpcSecurityGroupMembership};
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use shared::{Env, Lang, Notifier};
 

@@ -63,7 +63,7 @@ impl RotationConfig {
             password_length,
             exclude_characters,
             ca_bundle,
-            connect_timeout: seconds("DB_CONNECT_TIMEOUT_SECONDS", 5, 5)?,
+            connect_timeout: shared::postgres::connect_timeout(env)?,
             step_timeout: seconds("STEP_TIMEOUT_SECONDS", 45, 840)?,
             common,
         })

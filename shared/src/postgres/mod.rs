@@ -20,6 +20,23 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 pub use self::secret::{DEFAULT_DATABASE, DEFAULT_PORT, DbSecret, Tls};
 use crate::ConfigError;
 
+/// The default and the longest `DB_CONNECT_TIMEOUT_SECONDS`: one login
+/// attempt, TLS and authentication included.
+pub const CONNECT_TIMEOUT_MAX_SECONDS: u64 = 5;
+
+/// `DB_CONNECT_TIMEOUT_SECONDS` (5; 1–5), read the one way every function
+/// that logs in reads it.
+pub fn connect_timeout(env: &crate::Env) -> Result<Duration, ConfigError> {
+    let seconds: u64 = env.parse_or("DB_CONNECT_TIMEOUT_SECONDS", CONNECT_TIMEOUT_MAX_SECONDS)?;
+    if !(1..=CONNECT_TIMEOUT_MAX_SECONDS).contains(&seconds) {
+        return Err(ConfigError::new(
+            "DB_CONNECT_TIMEOUT_SECONDS",
+            format!("expected 1 to {CONNECT_TIMEOUT_MAX_SECONDS} seconds"),
+        ));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
 /// How a function connects: verified TLS roots, the login time limit and its name.
 #[derive(Clone)]
 pub struct Connector {

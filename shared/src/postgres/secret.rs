@@ -146,6 +146,15 @@ impl DbSecret {
         DbSecret { fields }
     }
 
+    /// This secret pointed at another endpoint (a restored copy of the
+    /// cluster): `host` and `port` replaced, every other key untouched.
+    pub fn at_endpoint(&self, host: &str, port: u16) -> DbSecret {
+        let mut fields = self.fields.clone();
+        fields.insert("host".to_owned(), Value::String(host.to_owned()));
+        fields.insert("port".to_owned(), Value::from(port));
+        DbSecret { fields }
+    }
+
     /// The JSON to store as a `SecretString`.
     pub fn to_secret_string(&self) -> String {
         Value::Object(self.fields.clone()).to_string()

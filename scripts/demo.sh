@@ -176,7 +176,7 @@ for n in $(seq 1 40); do
   [ -s "$work/drill-$n.json" ] || break
   PATH="$root/.venv/bin:$PATH" cargo lambda invoke restore-drill --invoke-address 127.0.0.1 \
     --invoke-port "$lambda_port" --data-file "$work/drill-$n.json" >"$work/drill-$n.out" 2>>"$work/drill-$n.err" || { cat "$work/drill-$n.out" "$work/drill-$n.err"; break; }
-  "$py" -c 'import json,sys; r=json.load(sys.stdin); print(f"  {r[\"step\"]:8} [{r[\"severity\"]}] {r[\"title\"]}")' <"$work/drill-$n.out"
+  "$py" -c 'import json,sys; r=json.load(sys.stdin); print("  %-8s [%s] %s" % (r["step"], r["severity"], r["title"]))' <"$work/drill-$n.out"
   last="$work/drill-$n.out"
 done
 if [ -n "${last:-}" ]; then

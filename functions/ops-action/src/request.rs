@@ -235,11 +235,7 @@ fn function_name(name: &str) -> bool {
 /// An RDS cluster id that leaves room for `-instance-1`: a letter first,
 /// letters, digits and single hyphens, no trailing hyphen, ≤ 52 characters.
 pub fn valid_restore_target(id: &str) -> bool {
-    (1..=limits::RESTORE_TARGET_MAX_LEN).contains(&id.len())
-        && id.starts_with(|c: char| c.is_ascii_alphabetic())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !id.contains("--")
-        && !id.ends_with('-')
+    limits::rds_identifier(id, limits::RESTORE_TARGET_MAX_LEN)
 }
 
 impl OpsRequest {

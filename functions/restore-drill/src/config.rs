@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
+use shared::runbook::limits;
 use shared::schedule::Schedules;
 use shared::{Config, ConfigError, Env};
 
@@ -43,19 +44,6 @@ pub struct DrillConfig {
     pub connect_timeout: Duration,
 }
 
-/// Longest DB cluster identifier RDS accepts.
-const CLUSTER_ID_MAX: usize = 63;
-
-/// RDS identifiers: a letter first, then letters, digits and single hyphens,
-/// no hyphen at the end.
-pub fn valid_identifier(id: &str, max: usize) -> bool {
-    id.starts_with(|c: char| c.is_ascii_alphabetic())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !id.contains("--")
-        && !id.ends_with('-')
-        && id.len() <= max
-}
-
 impl DrillConfig {
     /// Reads the settings from `env`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
@@ -66,8 +54,8 @@ impl DrillConfig {
             format!("{}-drill", common.db_cluster_id),
         );
         // Its instance is `<id>-instance-1`, itself an identifier.
-        let instance_room = CLUSTER_ID_MAX - "-instance-1".len();
-        if !valid_identifier(&drill_cluster_id, instance_room) {
+        let instance_room = limits::RESTORE_TARGET_MAX_LEN;
+        if !limits::rds_identifier(&drill_cluster_id, instance_room) {
             return Err(ConfigError::new(
                 "DRILL_CLUSTER_ID",
                 format!(

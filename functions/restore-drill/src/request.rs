@@ -8,7 +8,7 @@ use serde_json::Value;
 use shared::event::parse_payload;
 use shared::{Error, Stamp};
 
-use crate::config::valid_identifier;
+use shared::runbook::limits;
 
 /// Where a drill is when an invocation continues it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,7 +205,7 @@ impl DrillRequest {
 
 /// Snapshot identifiers: RDS's rules, 255 at most.
 fn check_snapshot(id: &str, field: &str) -> Result<(), Error> {
-    if valid_identifier(id, 255) {
+    if limits::rds_identifier(id, limits::SNAPSHOT_ID_MAX_LEN) {
         Ok(())
     } else {
         Err(Error::InvalidInput(format!(

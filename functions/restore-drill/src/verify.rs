@@ -6,32 +6,10 @@
 use aws_sdk_secretsmanager::Client as Secrets;
 use chrono::{DateTime, Utc};
 use shared::Error;
-use shared::postgres::{Connector, DbSecret, LoginError, db_error_text};
+use shared::postgres::{Connector, LoginError, db_error_text, secret_at};
 
 use crate::config::VerifyQuery;
 use crate::request::{QueryValue, Verified};
-
-/// The secret's version under `stage`; `None` when there is none
-/// (a secret never rotated has no `AWSPREVIOUS`).
-pub async fn secret_version(
-    client: &Secrets,
-    secret_id: &str,
-    stage: &str,
-) -> Result<Option<DbSecret>, Error> {
-    let answer = client
-        .get_secret_value()
-        .secret_id(secret_id)
-        .version_stage(stage)
-        .send()
-        .await;
-    let found = shared::aws::found("GetSecretValue", answer, |e| {
-        e.is_resource_not_found_exception()
-    })?;
-    match found {
-        None => Ok(None),
-        Some(out) => DbSecret::parse(out.secret_string().unwrap_or_default()).map(Some),
-    }
-}
 
 /// Why the verification could not log in, in words (never the password).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +24,7 @@ pub async fn login(
     host: &str,
     port: u16,
 ) -> Result<Result<(tokio_postgres::Client, &'static str), NoLogin>, Error> {
-    let Some(current) = secret_version(secrets, secret_id, "AWSCURRENT").await? else {
+    let Some(current) = secret_at(secrets, secret_id, "AWSCURRENT", None).await? else {
         return Ok(Err(NoLogin(format!(
             "{secret_id} has no AWSCURRENT version"
         ))));
@@ -56,7 +34,7 @@ pub async fn login(
         Err(LoginError::Refused(why)) => why,
         Err(other) => return Ok(Err(NoLogin(other.to_string()))),
     };
-    let Some(previous) = secret_version(secrets, secret_id, "AWSPREVIOUS").await? else {
+    let Some(previous) = secret_at(secrets, secret_id, "AWSPREVIOUS", None).await? else {
         return Ok(Err(NoLogin(format!(
             "AWSCURRENT refused ({refused_current}); the secret has no AWSPREVIOUS"
         ))));

@@ -45,29 +45,8 @@ pub async fn describe(sm: &Client, secret_id: &str) -> Result<SecretFacts, Error
 }
 
 /// The secret's value at `stage` (and `version`, when given); `None` when that
-/// version has no value yet. Always names the stage: a bare get can return a
-/// stale version while labels move.
-pub async fn get(
-    sm: &Client,
-    secret_id: &str,
-    stage: &str,
-    version: Option<&str>,
-) -> Result<Option<DbSecret>, Error> {
-    let out = sm
-        .get_secret_value()
-        .secret_id(secret_id)
-        .version_stage(stage)
-        .set_version_id(version.map(str::to_owned))
-        .send()
-        .await;
-    let out = shared::aws::found("GetSecretValue", out, |e| {
-        e.is_resource_not_found_exception()
-    })?;
-    match out.as_ref().and_then(|o| o.secret_string()) {
-        Some(value) if !value.is_empty() => DbSecret::parse(value).map(Some),
-        _ => Ok(None),
-    }
-}
+/// version has no value yet.
+pub use shared::postgres::secret_at as get;
 
 /// A new random password from Secrets Manager.
 pub async fn random_password(sm: &Client, length: i64, exclude: &str) -> Result<String, Error> {

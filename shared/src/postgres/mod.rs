@@ -20,6 +20,31 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 pub use self::secret::{DEFAULT_DATABASE, DEFAULT_PORT, DbSecret, Tls};
 use crate::ConfigError;
 
+/// The DB secret's value at `stage` (and `version`, when given); `None` when
+/// there is no such version or it has no value yet. Always names the stage:
+/// a bare get can return a stale version while labels move.
+pub async fn secret_at(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    stage: &str,
+    version: Option<&str>,
+) -> Result<Option<DbSecret>, crate::Error> {
+    let out = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .version_stage(stage)
+        .set_version_id(version.map(str::to_owned))
+        .send()
+        .await;
+    let out = crate::aws::found("GetSecretValue", out, |e| {
+        e.is_resource_not_found_exception()
+    })?;
+    match out.as_ref().and_then(|o| o.secret_string()) {
+        Some(value) if !value.is_empty() => DbSecret::parse(value).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// The default and the longest `DB_CONNECT_TIMEOUT_SECONDS`: one login
 /// attempt, TLS and authentication included.
 pub const CONNECT_TIMEOUT_MAX_SECONDS: u64 = 5;

@@ -364,6 +364,19 @@ pub mod limits {
     pub const S3_DELETE_BATCH: usize = 1_000;
     /// Longest restore target cluster id, so that `<target>-instance-1` fits RDS's 63.
     pub const RESTORE_TARGET_MAX_LEN: usize = 52;
+    /// Longest DB cluster snapshot id RDS accepts.
+    pub const SNAPSHOT_ID_MAX_LEN: usize = 255;
+
+    /// An RDS identifier (cluster, instance, snapshot) of at most `max_len`:
+    /// a letter first, then letters, digits and single hyphens, no hyphen at
+    /// the end.
+    pub fn rds_identifier(id: &str, max_len: usize) -> bool {
+        (1..=max_len).contains(&id.len())
+            && id.starts_with(|c: char| c.is_ascii_alphabetic())
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !id.contains("--")
+            && !id.ends_with('-')
+    }
     /// CloudTrail's event history: 90 days, the longest window an audit reads (hours).
     pub const CLOUDTRAIL_HISTORY_HOURS: u32 = 2160;
 }

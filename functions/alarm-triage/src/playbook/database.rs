@@ -127,14 +127,14 @@ pub async fn current_secret(
     client: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
 ) -> Result<DbSecret, Error> {
-    let out = client
-        .get_secret_value()
-        .secret_id(secret_id)
-        .version_stage("AWSCURRENT")
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetSecretValue", e))?;
-    DbSecret::parse(out.secret_string().unwrap_or_default())
+    shared::postgres::secret_at(client, secret_id, "AWSCURRENT", None)
+        .await?
+        .ok_or_else(|| {
+            Error::Config(shared::ConfigError::new(
+                "DB_SECRET_ID",
+                format!("{secret_id} has no AWSCURRENT value"),
+            ))
+        })
 }
 
 /// A real login with `secret` (bounded by the connector's timeout) and `SELECT 1`.

@@ -7,9 +7,13 @@
 //! tokio-postgres, reqwest) and Lambda's own `Task timed out` and
 //! `Runtime.*` lines. `TRIAGE_ERROR_RULES` (JSON `[{"class", "pattern"}]`)
 //! adds rules tried before the defaults. Rules are tried in order with
-//! `is_match` (literal prefilters make a miss cheap) and the first match
-//! stops the scan — measured faster than one `RegexSet`, which must find
-//! every matching pattern of a line.
+//! `is_match` and the first match stops the scan.
+//!
+//! `regex-lite` has no literal search of its own: each pattern walks the
+//! whole line. So every default rule carries a gate, the lowercase words one
+//! of which any match must contain (a test derives each pattern's prefix or
+//! suffix literals and proves it); the line is lowercased once and a rule
+//! whose gate it lacks is skipped without running its pattern.
 //!
 //! Patterns match case-insensitively with `regex-lite`'s ASCII classes
 //! (`\w`, `\d`, `\s`, `\b` are ASCII; literal text in any script still
@@ -95,124 +99,260 @@ pub struct Rule {
     pub pattern: String,
 }
 
+/// A built-in rule: its class, its pattern, and its gate — lowercase
+/// literals of which a line must contain at least one before the pattern is
+/// tried. Every match of the pattern contains one of them (proved for each
+/// rule by `every_gate_is_implied_by_its_pattern`), so a gate only skips
+/// patterns that cannot match: the result is the same, and a line runs the
+/// few patterns whose words it has instead of all of them.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultRule {
+    /// The class a match means.
+    pub class: ErrorClass,
+    /// Lowercase literals; a line without any of them cannot match.
+    pub gate: &'static [&'static str],
+    /// Regular expression, matched case-insensitively anywhere in the line.
+    pub pattern: &'static str,
+}
+
 /// The default rules, in order. Order matters where messages overlap: the
 /// function's own timeout first; a refused connection to a database port
 /// before a refused connection in general; validation before the generic
 /// HTTP failures.
-pub const DEFAULT_RULES: &[(ErrorClass, &str)] = &[
+pub const DEFAULT_RULES: &[DefaultRule] = &[
     // Lambda itself.
-    (ErrorClass::Timeout, r"Task timed out after [0-9.]+ seconds"),
-    (
-        ErrorClass::Timeout,
-        r#"Status: timeout\b|"status":\s*"timeout""#,
-    ),
+    DefaultRule {
+        class: ErrorClass::Timeout,
+        gate: &["task timed out after"],
+        pattern: r"Task timed out after [0-9.]+ seconds",
+    },
+    DefaultRule {
+        class: ErrorClass::Timeout,
+        gate: &["status: timeout", "\"status\":"],
+        pattern: r#"Status: timeout\b|"status":\s*"timeout""#,
+    },
     // PostgreSQL / drivers / ORMs: the connection, not the query.
-    (
-        ErrorClass::DatabaseConnection,
-        r"\bP10(00|01|02|08|10|11|17)\b",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"\bP2024\b|Timed out fetching a new connection from the connection pool",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"Can't reach database server|Server has closed the connection",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"(ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND|EAI_AGAIN)[^\n]*(:5432\b|:3306\b|\.rds\.amazonaws\.com)",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"password authentication failed for user|no pg_hba\.conf entry|role .* is not permitted to log in",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"too many clients already|remaining connection slots are reserved|too many connections for role",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"Connection terminated unexpectedly|Connection terminated due to connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"terminating connection due to (administrator command|idle-session timeout)|the database system is (starting up|shutting down|in recovery mode)",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"could not connect to server|connection to server at .* failed|server closed the connection unexpectedly",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"psycopg2?\.(errors\.)?OperationalError|sqlalchemy\.exc\.(OperationalError|DisconnectionError|InterfaceError)|QueuePool limit of size \d+ overflow \d+ reached",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"pool timed out while waiting for an open connection|PoolTimedOut|error communicating with database|error connecting to server|error connecting to database",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"Sequelize(Connection|ConnectionRefused|ConnectionTimedOut|HostNotFound|HostNotReachable|AccessDenied)Error|KnexTimeoutError|Knex: Timeout acquiring a connection",
-    ),
-    (
-        ErrorClass::DatabaseConnection,
-        r"SSL SYSCALL error|SSL connection has been closed unexpectedly",
-    ),
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &["p10"],
+        pattern: r"\bP10(00|01|02|08|10|11|17)\b",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &["p2024", "timed out fetching a new connection"],
+        pattern: r"\bP2024\b|Timed out fetching a new connection from the connection pool",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &[
+            "can't reach database server",
+            "server has closed the connection",
+        ],
+        pattern: r"Can't reach database server|Server has closed the connection",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &[
+            "econnrefused",
+            "etimedout",
+            "econnreset",
+            "enotfound",
+            "eai_again",
+        ],
+        pattern: r"(ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND|EAI_AGAIN)[^\n]*(:5432\b|:3306\b|\.rds\.amazonaws\.com)",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &[
+            "password authentication failed for user",
+            "no pg_hba.conf entry",
+            "is not permitted to log in",
+        ],
+        pattern: r"password authentication failed for user|no pg_hba\.conf entry|role .* is not permitted to log in",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &[
+            "too many clients already",
+            "remaining connection slots are reserved",
+            "too many connections for role",
+        ],
+        pattern: r"too many clients already|remaining connection slots are reserved|too many connections for role",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &[
+            "connection terminated",
+            "timeout exceeded when trying to connect",
+            "client has encountered a connection error",
+        ],
+        pattern: r"Connection terminated unexpectedly|Connection terminated due to connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &["terminating connection due to", "the database system is"],
+        pattern: r"terminating connection due to (administrator command|idle-session timeout)|the database system is (starting up|shutting down|in recovery mode)",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &[
+            "could not connect to server",
+            "connection to server at",
+            "server closed the connection unexpectedly",
+        ],
+        pattern: r"could not connect to server|connection to server at .* failed|server closed the connection unexpectedly",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &["psycopg", "sqlalchemy.exc.", "queuepool limit of size"],
+        pattern: r"psycopg2?\.(errors\.)?OperationalError|sqlalchemy\.exc\.(OperationalError|DisconnectionError|InterfaceError)|QueuePool limit of size \d+ overflow \d+ reached",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &[
+            "pool timed out while waiting",
+            "pooltimedout",
+            "error communicating with database",
+            "error connecting to",
+        ],
+        pattern: r"pool timed out while waiting for an open connection|PoolTimedOut|error communicating with database|error connecting to server|error connecting to database",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &["sequelize", "knextimeouterror", "knex: timeout acquiring"],
+        pattern: r"Sequelize(Connection|ConnectionRefused|ConnectionTimedOut|HostNotFound|HostNotReachable|AccessDenied)Error|KnexTimeoutError|Knex: Timeout acquiring a connection",
+    },
+    DefaultRule {
+        class: ErrorClass::DatabaseConnection,
+        gate: &["ssl syscall error", "ssl connection has been closed"],
+        pattern: r"SSL SYSCALL error|SSL connection has been closed unexpectedly",
+    },
     // Bad input and data the database refused.
-    (
-        ErrorClass::Validation,
-        r"\bZodError\b|ValidationError\b|validation errors? for \w+|\bP20(00|02|03|05|06|07|11|12|13)\b",
-    ),
-    (
-        ErrorClass::Validation,
-        r"Unique constraint failed on the|Foreign key constraint failed on the field|Null constraint violation on the|notNull Violation",
-    ),
-    (
-        ErrorClass::Validation,
-        r#""code":\s*"(invalid_type|invalid_string|too_small|too_big|invalid_enum_value|unrecognized_keys)""#,
-    ),
-    (
-        ErrorClass::Validation,
-        r"violates (not-null|check|unique|foreign key|exclusion) constraint|invalid input syntax for type|value too long for type",
-    ),
-    (
-        ErrorClass::Validation,
-        r#"\b400 Bad Request\b|\bstatus(Code)?"?\s*[=:]\s*4(00|22)\b|\bBadRequest(Exception|Error)\b|\bUnprocessableEntity\b|Unexpected token .* in JSON|Unexpected end of JSON input|is not valid JSON|request aborted"#,
-    ),
+    DefaultRule {
+        class: ErrorClass::Validation,
+        gate: &["zoderror", "validationerror", "validation error", "p20"],
+        pattern: r"\bZodError\b|ValidationError\b|validation errors? for \w+|\bP20(00|02|03|05|06|07|11|12|13)\b",
+    },
+    DefaultRule {
+        class: ErrorClass::Validation,
+        gate: &[
+            "unique constraint failed",
+            "foreign key constraint failed",
+            "null constraint violation",
+            "notnull violation",
+        ],
+        pattern: r"Unique constraint failed on the|Foreign key constraint failed on the field|Null constraint violation on the|notNull Violation",
+    },
+    DefaultRule {
+        class: ErrorClass::Validation,
+        gate: &["\"code\":"],
+        pattern: r#""code":\s*"(invalid_type|invalid_string|too_small|too_big|invalid_enum_value|unrecognized_keys)""#,
+    },
+    DefaultRule {
+        class: ErrorClass::Validation,
+        gate: &[
+            "violates ",
+            "invalid input syntax for type",
+            "value too long for type",
+        ],
+        pattern: r"violates (not-null|check|unique|foreign key|exclusion) constraint|invalid input syntax for type|value too long for type",
+    },
+    DefaultRule {
+        class: ErrorClass::Validation,
+        gate: &[
+            "400 bad request",
+            "status",
+            "badrequest",
+            "unprocessableentity",
+            "unexpected token",
+            "unexpected end of json",
+            "is not valid json",
+            "request aborted",
+        ],
+        pattern: r#"\b400 Bad Request\b|\bstatus(Code)?"?\s*[=:]\s*4(00|22)\b|\bBadRequest(Exception|Error)\b|\bUnprocessableEntity\b|Unexpected token .* in JSON|Unexpected end of JSON input|is not valid JSON|request aborted"#,
+    },
     // Downstream services.
-    (
-        ErrorClass::ExternalApi,
-        r"\bAxiosError\b|Request failed with status code \d{3}|timeout of \d+ms exceeded",
-    ),
-    (
-        ErrorClass::ExternalApi,
-        r"\bFetchError\b|\bfetch failed\b|\bUND_ERR_\w+|ConnectTimeoutError|\bsocket hang up\b",
-    ),
-    (
-        ErrorClass::ExternalApi,
-        r"\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE)\b",
-    ),
-    (
-        ErrorClass::ExternalApi,
-        r"ThrottlingException|TooManyRequestsException|ProvisionedThroughputExceededException|RequestLimitExceeded|SlowDown: Please reduce your request rate|Rate exceeded|ServiceUnavailable(Exception)?\b",
-    ),
-    (
-        ErrorClass::ExternalApi,
-        r"requests\.exceptions\.\w+|HTTPSConnectionPool|Max retries exceeded with url|urllib3\.exceptions\.\w+",
-    ),
-    (
-        ErrorClass::ExternalApi,
-        r"httpx\.(ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|PoolTimeout|RemoteProtocolError|HTTPStatusError)|aiohttp\.client_exceptions\.\w+",
-    ),
-    (
-        ErrorClass::ExternalApi,
-        r"error sending request for url|HTTP status (server|client) error \((5\d\d|429)|\bhyper(_util)?::Error\b|reqwest::Error",
-    ),
-    (
-        ErrorClass::ExternalApi,
-        r"\b(502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out|429 Too Many Requests)\b|Service Unavailable for url",
-    ),
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &[
+            "axioserror",
+            "request failed with status code",
+            "timeout of ",
+        ],
+        pattern: r"\bAxiosError\b|Request failed with status code \d{3}|timeout of \d+ms exceeded",
+    },
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &[
+            "fetcherror",
+            "fetch failed",
+            "und_err_",
+            "connecttimeouterror",
+            "socket hang up",
+        ],
+        pattern: r"\bFetchError\b|\bfetch failed\b|\bUND_ERR_\w+|ConnectTimeoutError|\bsocket hang up\b",
+    },
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &[
+            "econnrefused",
+            "econnreset",
+            "etimedout",
+            "enotfound",
+            "eai_again",
+            "epipe",
+        ],
+        pattern: r"\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE)\b",
+    },
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &[
+            "throttlingexception",
+            "toomanyrequestsexception",
+            "provisionedthroughputexceeded",
+            "requestlimitexceeded",
+            "slowdown: please reduce",
+            "rate exceeded",
+            "serviceunavailable",
+        ],
+        pattern: r"ThrottlingException|TooManyRequestsException|ProvisionedThroughputExceededException|RequestLimitExceeded|SlowDown: Please reduce your request rate|Rate exceeded|ServiceUnavailable(Exception)?\b",
+    },
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &[
+            "requests.exceptions.",
+            "httpsconnectionpool",
+            "max retries exceeded with url",
+            "urllib3.exceptions.",
+        ],
+        pattern: r"requests\.exceptions\.\w+|HTTPSConnectionPool|Max retries exceeded with url|urllib3\.exceptions\.\w+",
+    },
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &["httpx.", "aiohttp.client_exceptions."],
+        pattern: r"httpx\.(ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|PoolTimeout|RemoteProtocolError|HTTPStatusError)|aiohttp\.client_exceptions\.\w+",
+    },
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &[
+            "error sending request for url",
+            "http status ",
+            "hyper",
+            "reqwest::error",
+        ],
+        pattern: r"error sending request for url|HTTP status (server|client) error \((5\d\d|429)|\bhyper(_util)?::Error\b|reqwest::Error",
+    },
+    DefaultRule {
+        class: ErrorClass::ExternalApi,
+        gate: &[
+            "502 bad gateway",
+            "503 service unavailable",
+            "504 gateway time",
+            "429 too many requests",
+            "service unavailable for url",
+        ],
+        pattern: r"\b(502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out|429 Too Many Requests)\b|Service Unavailable for url",
+    },
 ];
 
 /// Compiles `pattern` the way every rule is matched.
@@ -224,10 +364,10 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 }
 
 /// The default rules, compiled on first use (they are tested to compile).
-static DEFAULTS: LazyLock<Vec<(Regex, ErrorClass)>> = LazyLock::new(|| {
+static DEFAULTS: LazyLock<Vec<(&'static DefaultRule, Regex)>> = LazyLock::new(|| {
     DEFAULT_RULES
         .iter()
-        .filter_map(|(class, pattern)| compile(pattern).ok().map(|regex| (regex, *class)))
+        .filter_map(|rule| compile(rule.pattern).ok().map(|regex| (rule, regex)))
         .collect()
 });
 
@@ -268,13 +408,20 @@ impl Classifier {
         LazyLock::force(&DEFAULTS);
     }
 
-    /// The class of `line`: the first matching rule's, else `other`.
+    /// The class of `line`: the first matching rule's, else `other`. The
+    /// configured rules are tried as they are; a default rule only when the
+    /// line has a word of its gate.
     pub fn classify(&self, line: &str) -> ErrorClass {
-        self.extra
+        if let Some((_, class)) = self.extra.iter().find(|(regex, _)| regex.is_match(line)) {
+            return *class;
+        }
+        let lower = line.to_ascii_lowercase();
+        DEFAULTS
             .iter()
-            .chain(DEFAULTS.iter())
-            .find(|(regex, _)| regex.is_match(line))
-            .map_or(ErrorClass::Other, |(_, class)| *class)
+            .find(|(rule, regex)| {
+                rule.gate.iter().any(|word| lower.contains(word)) && regex.is_match(line)
+            })
+            .map_or(ErrorClass::Other, |(rule, _)| rule.class)
     }
 }
 
@@ -304,8 +451,8 @@ mod tests {
 
     #[test]
     fn every_default_rule_compiles() {
-        for (_, pattern) in DEFAULT_RULES {
-            compile(pattern).unwrap();
+        for rule in DEFAULT_RULES {
+            compile(rule.pattern).unwrap();
         }
         assert_eq!(DEFAULTS.len(), DEFAULT_RULES.len());
     }
@@ -354,6 +501,83 @@ mod tests {
                 m
             });
         assert_eq!(per_class.len(), ErrorClass::ALL.len(), "{per_class:?}");
+    }
+
+    /// The class `line` gets with every default pattern tried, gates ignored.
+    fn classify_ungated(classifier: &Classifier, line: &str) -> ErrorClass {
+        classifier
+            .extra
+            .iter()
+            .map(|(regex, class)| (regex, *class))
+            .chain(DEFAULTS.iter().map(|(rule, regex)| (regex, rule.class)))
+            .find(|(regex, _)| regex.is_match(line))
+            .map_or(ErrorClass::Other, |(_, class)| class)
+    }
+
+    /// The gate is sound: every match of the pattern contains one of its
+    /// words. regex-syntax's extractor gives the literals every match begins
+    /// (or ends) with — of the pattern read case-sensitively with ASCII
+    /// classes; a case-insensitive match is, letter by letter, a case variant
+    /// of a case-sensitive one, so lowercased it begins (ends) with the
+    /// lowercased literal too. A gate word inside every such literal is
+    /// therefore in every matching line, lowercased.
+    #[test]
+    fn every_gate_is_implied_by_its_pattern() {
+        use regex_syntax::ParserBuilder;
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+
+        for rule in DEFAULT_RULES {
+            assert!(!rule.gate.is_empty(), "{} has no gate", rule.pattern);
+            for word in rule.gate {
+                assert!(
+                    !word.is_empty() && *word == word.to_ascii_lowercase(),
+                    "gate word {word:?} of {} must be non-empty lowercase",
+                    rule.pattern
+                );
+            }
+            let hir = ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(rule.pattern)
+                .unwrap();
+            let covered = [ExtractKind::Prefix, ExtractKind::Suffix]
+                .into_iter()
+                .any(|kind| {
+                    let seq = Extractor::new().kind(kind).extract(&hir);
+                    seq.literals().is_some_and(|literals| {
+                        literals.iter().all(|literal| {
+                            let literal =
+                                String::from_utf8_lossy(literal.as_bytes()).to_ascii_lowercase();
+                            rule.gate.iter().any(|word| literal.contains(word))
+                        })
+                    })
+                });
+            assert!(
+                covered,
+                "the gate {:?} is not implied by {}: some match begins and ends without any of its words",
+                rule.gate, rule.pattern
+            );
+        }
+    }
+
+    #[test]
+    fn gates_change_no_class() {
+        let classifier = Classifier::defaults();
+        for (_, _, line) in corpus() {
+            for variant in [
+                line.to_owned(),
+                line.to_ascii_uppercase(),
+                line.to_ascii_lowercase(),
+                format!("prefix {line} suffix"),
+            ] {
+                assert_eq!(
+                    classifier.classify(&variant),
+                    classify_ungated(&classifier, &variant),
+                    "{variant}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -49,6 +49,11 @@ pub enum FindingStatus {
 }
 
 impl FindingStatus {
+    /// `Ok` when the check passed, `otherwise` when it did not.
+    pub fn ok_if(passed: bool, otherwise: FindingStatus) -> FindingStatus {
+        if passed { FindingStatus::Ok } else { otherwise }
+    }
+
     /// The severity this status contributes.
     pub fn severity(self) -> Severity {
         match self {

@@ -39,11 +39,7 @@ impl Texts {
                 format!("cluster {cluster} is {status}, not available: the snapshot may not be possible"),
             )
         };
-        let status = if ok {
-            FindingStatus::Ok
-        } else {
-            FindingStatus::Warning
-        };
+        let status = FindingStatus::ok_if(ok, FindingStatus::Warning);
         Finding::new("cluster-status", status, detail)
     }
 

@@ -215,7 +215,7 @@ pub async fn start(
         log.findings.push(texts.no_snapshot());
         let report = texts.report(
             &log,
-            &texts.untouched_state(&id, "", now),
+            &DrillState::new(id, String::new(), now),
             "start",
             Ending::Final,
             dry_run,
@@ -227,18 +227,12 @@ pub async fn start(
         .unwrap_or_default()
         .to_owned();
     let mut state = DrillState {
-        id: id.clone(),
-        step: Step::Wait,
-        snapshot: snapshot_id.clone(),
         snapshot_arn: snapshot.db_cluster_snapshot_arn().map(str::to_owned),
         snapshot_created_at: snapshot
             .snapshot_create_time()
             .and_then(shared::time::from_aws),
-        started_at: now,
         seq: 1,
-        verified: None,
-        failure: None,
-        timed_out: false,
+        ..DrillState::new(id.clone(), snapshot_id.clone(), now)
     };
     let source = shared::rds::describe_cluster(&d.rds, &config.common.db_cluster_id).await?;
     let Some(source) = source else {

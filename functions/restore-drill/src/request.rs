@@ -98,6 +98,24 @@ pub struct DrillState {
     pub timed_out: bool,
 }
 
+impl DrillState {
+    /// A drill at its start: waiting, nothing restored, verified or failed yet.
+    pub fn new(id: String, snapshot: String, started_at: DateTime<Utc>) -> Self {
+        DrillState {
+            id,
+            step: Step::Wait,
+            snapshot,
+            snapshot_arn: None,
+            snapshot_created_at: None,
+            started_at,
+            seq: 0,
+            verified: None,
+            failure: None,
+            timed_out: false,
+        }
+    }
+}
+
 /// Continuations a drill may take before it is refused (a chain that
 /// loops, or a forged payload).
 pub const MAX_SEQ: u32 = 2000;
@@ -258,16 +276,12 @@ mod tests {
     #[test]
     fn a_continuation_round_trips_and_anything_else_is_refused() {
         let state = DrillState {
-            id: "20261206T200000Z".into(),
-            step: Step::Wait,
-            snapshot: "goal-mandala-production-manual-20261207-0430".into(),
-            snapshot_arn: None,
-            snapshot_created_at: None,
-            started_at: clock(),
             seq: 3,
-            verified: None,
-            failure: None,
-            timed_out: false,
+            ..DrillState::new(
+                "20261206T200000Z".into(),
+                "goal-mandala-production-manual-20261207-0430".into(),
+                clock(),
+            )
         };
         let payload = json!({ "drill": state });
         let r = DrillRequest::parse(payload, true, clock).unwrap();

@@ -60,27 +60,6 @@ impl Texts {
         self.lang.choose(ja, en)
     }
 
-    /// A state for a drill that never got a snapshot.
-    pub(crate) fn untouched_state(
-        &self,
-        id: &str,
-        snapshot: &str,
-        now: DateTime<Utc>,
-    ) -> DrillState {
-        DrillState {
-            id: id.to_owned(),
-            step: crate::Step::Wait,
-            snapshot: snapshot.to_owned(),
-            snapshot_arn: None,
-            snapshot_created_at: None,
-            started_at: now,
-            seq: 0,
-            verified: None,
-            failure: None,
-            timed_out: false,
-        }
-    }
-
     pub(crate) fn no_snapshot(&self) -> Finding {
         Finding::new(
             "snapshot",
@@ -420,11 +399,7 @@ impl Texts {
             let shown = tables.map_or("?".into(), |t| t.to_string());
             let mut f = Finding::new(
                 "tables",
-                if ok {
-                    FindingStatus::Ok
-                } else {
-                    FindingStatus::Critical
-                },
+                FindingStatus::ok_if(ok, FindingStatus::Critical),
                 self.ja_en(
                     format!(
                         "ユーザーテーブル {shown} 個（DRILL_MIN_TABLES {} 以上）",
@@ -458,11 +433,7 @@ impl Texts {
                 };
                 let mut f = Finding::new(
                     "verify-query",
-                    if ok {
-                        FindingStatus::Ok
-                    } else {
-                        FindingStatus::Critical
-                    },
+                    FindingStatus::ok_if(ok, FindingStatus::Critical),
                     detail,
                 );
                 if let Some(value) = q.value {

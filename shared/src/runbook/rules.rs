@@ -232,11 +232,7 @@ impl Runbook {
 }
 
 fn ok_if(as_stated: bool) -> FindingStatus {
-    if as_stated {
-        FindingStatus::Ok
-    } else {
-        FindingStatus::Warning
-    }
+    FindingStatus::ok_if(as_stated, FindingStatus::Warning)
 }
 
 fn millis(d: std::time::Duration) -> f64 {

@@ -293,11 +293,7 @@ impl Texts {
                 );
                 Finding::new(
                     "cluster-status",
-                    if ok {
-                        FindingStatus::Ok
-                    } else {
-                        FindingStatus::Critical
-                    },
+                    FindingStatus::ok_if(ok, FindingStatus::Critical),
                     self.ja_en(
                         format!(
                             "クラスター {cluster} の状態: {}（エンドポイント {endpoints}）",

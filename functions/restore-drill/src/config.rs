@@ -53,13 +53,14 @@ impl DrillConfig {
             "DRILL_CLUSTER_ID",
             format!("{}-drill", common.db_cluster_id),
         );
-        // Its instance is `<id>-instance-1`, itself an identifier.
-        let instance_room = limits::RESTORE_TARGET_MAX_LEN;
-        if !limits::rds_identifier(&drill_cluster_id, instance_room) {
+        // Its instance is `<id>-instance-1`, itself an identifier: the room
+        // a restore target has.
+        if !limits::rds_identifier(&drill_cluster_id, limits::RESTORE_TARGET_MAX_LEN) {
             return Err(ConfigError::new(
                 "DRILL_CLUSTER_ID",
                 format!(
-                    "expected a DB cluster identifier of at most {instance_room} characters: a letter first, then letters, digits and single hyphens"
+                    "expected a DB cluster identifier of at most {} characters: a letter first, then letters, digits and single hyphens",
+                    limits::RESTORE_TARGET_MAX_LEN
                 ),
             ));
         }

@@ -367,6 +367,9 @@ pub mod limits {
     /// Longest DB cluster snapshot id RDS accepts.
     pub const SNAPSHOT_ID_MAX_LEN: usize = 255;
 
+    /// CloudTrail's event history: 90 days, the longest window an audit reads (hours).
+    pub const CLOUDTRAIL_HISTORY_HOURS: u32 = 2160;
+
     /// An RDS identifier (cluster, instance, snapshot) of at most `max_len`:
     /// a letter first, then letters, digits and single hyphens, no hyphen at
     /// the end.
@@ -377,8 +380,6 @@ pub mod limits {
             && !id.contains("--")
             && !id.ends_with('-')
     }
-    /// CloudTrail's event history: 90 days, the longest window an audit reads (hours).
-    pub const CLOUDTRAIL_HISTORY_HOURS: u32 = 2160;
 }
 
 /// Infix between the cluster id and the timestamp of a manual snapshot name.
